@@ -1,0 +1,628 @@
+package io.github.election;
+
+import static io.github.election.LeadershipState.FOLLOWER;
+import static io.github.election.LeadershipState.LEADER;
+import static io.github.election.LeadershipState.UNKNOWN;
+
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.Observation;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one implementation of {@link LeaderElection}: turns a backend's observations into states,
+ * owns the renew deadline (S2), publishes every change before it notifies (N1), and drives the
+ * listeners' mailboxes and the leader work.
+ *
+ * <p>All state changes happen under {@link #lock}; the published view is a volatile immutable
+ * {@link Snapshot} that getters read without locking. Listeners are signalled after the lock is
+ * released.
+ */
+final class Engine implements LeaderElection, CandidateContext {
+
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  private enum Lifecycle { LATENT, STARTED, CLOSING, CLOSED }
+
+  /** The published view and the ticker reading after which it no longer holds. */
+  private static final class Snapshot {
+    final LeadershipEvent event;
+    final long deadline;
+    final boolean expires;
+
+    Snapshot(LeadershipEvent event, long deadline, boolean expires) {
+      this.event = event;
+      this.deadline = deadline;
+      this.expires = expires;
+    }
+  }
+
+  private final ElectionSettings settings;
+  private final ElectionBackend backend;
+  private final Ticker ticker;
+  private final Executor userExecutor;
+  private final Duration drainTimeout;
+  private final TransitionRecorder recorder;
+  private final LeaderTask leaderTask;
+  private final long renewNanos;
+  private final long retryNanos;
+  private final String label;
+
+  private final Object lock = new Object();
+  private final List<Mailbox> mailboxes = new CopyOnWriteArrayList<>();
+  private volatile Snapshot snapshot;
+
+  // guarded by lock
+  private Lifecycle lifecycle = Lifecycle.LATENT;
+  private SharedThreads threads;
+  private Candidate candidate;
+  private LeaderWork work;
+  private boolean polling;
+  private boolean pollRequested;
+  private boolean pollsStopped;
+  private boolean yielding; // resigning or closing: a LEADING observation is not leadership
+  private ScheduledFuture<?> nextPoll;
+  private ScheduledFuture<?> deadlineCheck;
+  private long lastConfirmedAt;
+  private boolean failing;
+
+  Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
+      LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder) {
+    this.settings = settings;
+    this.backend = backend;
+    this.ticker = ticker;
+    this.userExecutor = userExecutor;
+    this.leaderTask = leaderTask;
+    this.drainTimeout = drainTimeout;
+    this.recorder = recorder;
+    this.renewNanos = settings.renewDeadline().toNanos();
+    this.retryNanos = settings.retryPeriod().toNanos();
+    this.label = settings.name() + "/" + settings.identity();
+    this.snapshot = new Snapshot(new LeadershipEvent(settings.name(), settings.identity(),
+        UNKNOWN, null, LeadershipEvent.NO_TERM, 0, ticker.read()), 0, false);
+  }
+
+  // ---------------------------------------------------------------- LeaderElection
+
+  @Override
+  public String name() {
+    return settings.name();
+  }
+
+  @Override
+  public String identity() {
+    return settings.identity();
+  }
+
+  @Override
+  public void start() {
+    synchronized (lock) {
+      if (lifecycle != Lifecycle.LATENT) {
+        throw new IllegalStateException("election " + label + " is " + lifecycle
+            + "; start() may be called once, before close()");
+      }
+      if (threads == null) {
+        threads = SharedThreads.acquire();
+      }
+      try {
+        candidate = Objects.requireNonNull(backend.join(this), "backend.join returned null");
+      } catch (RuntimeException e) {
+        SharedThreads.release(threads);
+        threads = null;
+        lifecycle = Lifecycle.CLOSED;
+        throw e;
+      }
+      if (leaderTask != null) {
+        work = new LeaderWork(leaderTask, label, drainTimeout, threads.scheduler);
+      }
+      lifecycle = Lifecycle.STARTED;
+      log.info("{}: started on {} ({})", label, backend.name(), settings);
+      requestPoll();
+    }
+  }
+
+  @Override
+  public LeadershipEvent current() {
+    Snapshot s = snapshot;
+    if (s.expires && ticker.read() - s.deadline >= 0) {
+      expire(s);
+      s = snapshot;
+    }
+    return s.event;
+  }
+
+  @Override
+  public Subscription subscribe(LeadershipListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    Mailbox mailbox;
+    synchronized (lock) {
+      Executor executor = userExecutor;
+      if (executor == null) {
+        if (threads == null && lifecycle == Lifecycle.LATENT) {
+          threads = SharedThreads.acquire(); // released by close()
+        }
+        if (threads == null) {
+          // closed: borrow the shared threads for the one call that tells the final view
+          SharedThreads borrowed = SharedThreads.acquire();
+          executor = task -> borrowed.notifier.execute(() -> {
+            try {
+              task.run();
+            } finally {
+              SharedThreads.release(borrowed);
+            }
+          });
+        } else {
+          executor = threads.notifier;
+        }
+      }
+      mailbox = new Mailbox(this, listener, executor);
+      if (lifecycle != Lifecycle.CLOSED) {
+        mailboxes.add(mailbox);
+      }
+    }
+    mailbox.signal();
+    return mailbox;
+  }
+
+  void remove(Mailbox mailbox) {
+    mailboxes.remove(mailbox);
+  }
+
+  @Override
+  public boolean await(Predicate<LeadershipEvent> condition, Duration timeout)
+      throws InterruptedException {
+    Objects.requireNonNull(condition, "condition");
+    long end = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      for (;;) {
+        if (condition.test(current())) {
+          return true;
+        }
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        // a LEADER view can expire without anyone publishing: wake up at its deadline
+        Snapshot s = snapshot;
+        if (s.expires) {
+          long untilDeadline = s.deadline - ticker.read();
+          left = Math.max(1, Math.min(left, untilDeadline + 1));
+        }
+        lock.wait(left / 1_000_000L, (int) (left % 1_000_000L));
+      }
+    }
+  }
+
+  @Override
+  public void resign() {
+    Candidate c;
+    synchronized (lock) {
+      if (lifecycle != Lifecycle.STARTED) {
+        throw new IllegalStateException("election " + label + " is " + lifecycle
+            + "; resign() needs a started election");
+      }
+      if (yielding) {
+        return;
+      }
+      yielding = true;
+      leaveLeadership("resigning");
+      c = candidate;
+    }
+    signalAll();
+    try {
+      drainWork();
+      awaitStore(c.release(), "release");
+    } finally {
+      synchronized (lock) {
+        yielding = false;
+        requestPoll();
+      }
+    }
+    log.info("{}: resigned", label);
+  }
+
+  @Override
+  public void close() {
+    Candidate c;
+    synchronized (lock) {
+      if (lifecycle == Lifecycle.CLOSING || lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      if (lifecycle == Lifecycle.LATENT) {
+        lifecycle = Lifecycle.CLOSED;
+        publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
+        for (Mailbox m : mailboxes) {
+          m.close();
+        }
+        if (threads != null) {
+          SharedThreads.release(threads);
+          threads = null;
+        }
+        return;
+      }
+      lifecycle = Lifecycle.CLOSING;
+      yielding = true;
+      leaveLeadership("closing");
+      c = candidate;
+    }
+    signalAll();
+    drainWork();
+    synchronized (lock) {
+      pollsStopped = true;
+      cancel(nextPoll);
+    }
+    awaitStore(c.leave(), "leave");
+    long finalSequence;
+    synchronized (lock) {
+      lifecycle = Lifecycle.CLOSED;
+      cancel(deadlineCheck);
+      publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
+      finalSequence = snapshot.event.sequence();
+      lock.notifyAll();
+    }
+    signalAll();
+    awaitListeners(finalSequence);
+    for (Mailbox m : mailboxes) {
+      m.close();
+    }
+    SharedThreads t;
+    synchronized (lock) {
+      t = threads;
+      threads = null;
+    }
+    SharedThreads.release(t);
+    log.info("{}: closed", label);
+  }
+
+  // ---------------------------------------------------------------- CandidateContext
+
+  @Override
+  public ElectionSettings settings() {
+    return settings;
+  }
+
+  @Override
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  @Override
+  public void changed() {
+    synchronized (lock) {
+      requestPoll();
+    }
+  }
+
+  @Override
+  public void observed(Observation observation) {
+    Objects.requireNonNull(observation, "observation");
+    boolean changed = false;
+    synchronized (lock) {
+      if (lifecycle != Lifecycle.STARTED && lifecycle != Lifecycle.CLOSING) {
+        return;
+      }
+      Snapshot s = snapshot;
+      switch (observation.kind()) {
+        case UNKNOWN:
+          log.info("{}: store cannot tell: {}", label, observation.reason().orElse("?"));
+          changed = publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
+          break;
+        case FOLLOWING:
+          if (s.event.state() != UNKNOWN) {
+            changed = publish(FOLLOWER, observation.leader().orElse(null), observation.term(),
+                ticker.read(), s.deadline, s.expires);
+          }
+          break;
+        default:
+          break;
+      }
+      requestPoll();
+    }
+    if (changed) {
+      signalAll();
+    }
+  }
+
+  // ---------------------------------------------------------------- polling
+
+  /** Runs a poll at once on the scheduler, or right after the one under way. Holds lock. */
+  private void requestPoll() {
+    if (lifecycle == Lifecycle.LATENT || lifecycle == Lifecycle.CLOSED || pollsStopped) {
+      return;
+    }
+    if (polling) {
+      pollRequested = true;
+      return;
+    }
+    cancel(nextPoll);
+    nextPoll = null;
+    polling = true;
+    try {
+      threads.scheduler.execute(this::poll);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      polling = false;
+    }
+  }
+
+  private void poll() {
+    Candidate c;
+    synchronized (lock) {
+      if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
+        polling = false;
+        return;
+      }
+      c = candidate;
+    }
+    long sentAt = ticker.read();
+    CompletionStage<Observation> result;
+    try {
+      result = Objects.requireNonNull(c.poll(), "poll() returned null");
+    } catch (RuntimeException e) {
+      result = CompletableFuture.failedFuture(e);
+    }
+    result.whenComplete((observation, error) -> polled(sentAt, observation, error));
+  }
+
+  private void polled(long sentAt, Observation observation, Throwable error) {
+    boolean changed = false;
+    synchronized (lock) {
+      polling = false;
+      if (lifecycle == Lifecycle.CLOSED) {
+        return;
+      }
+      if (error != null || observation == null) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException
+            && error.getCause() != null ? error.getCause() : error;
+        if (!failing) {
+          log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
+              String.valueOf(cause));
+        } else {
+          log.debug("{}: store round failed again: {}", label, String.valueOf(cause));
+        }
+        failing = true;
+      } else {
+        if (failing) {
+          log.info("{}: store reachable again", label);
+          failing = false;
+        }
+        changed = apply(observation, sentAt);
+      }
+      if (pollRequested) {
+        pollRequested = false;
+        requestPoll();
+      } else if (!pollsStopped) {
+        try {
+          nextPoll = threads.scheduler.schedule(this::pollFromTimer, retryNanos,
+              TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          // shutting down
+        }
+      }
+    }
+    if (changed) {
+      signalAll();
+    }
+  }
+
+  private void pollFromTimer() {
+    synchronized (lock) {
+      requestPoll();
+    }
+  }
+
+  /** Applies the observation of a poll sent at {@code sentAt}. Holds lock. */
+  private boolean apply(Observation o, long sentAt) {
+    long deadline = sentAt + renewNanos;
+    long now = ticker.read();
+    if (o.kind() == Observation.Kind.UNKNOWN) {
+      log.info("{}: store cannot tell: {}", label, o.reason().orElse("?"));
+      return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, now, 0, false);
+    }
+    if (now - deadline >= 0) {
+      // the answer came too late to vouch for anything
+      log.warn("{}: store answered after the renew deadline; ignoring the answer", label);
+      return false;
+    }
+    lastConfirmedAt = sentAt;
+    if (o.kind() == Observation.Kind.LEADING) {
+      if (yielding) {
+        return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
+      }
+      return publish(LEADER, settings.identity(), o.term(), now, deadline, true);
+    }
+    return publish(FOLLOWER, o.leader().orElse(null), o.term(), now, deadline, true);
+  }
+
+  /** Leaves LEADER at once on purpose (resign, close). Holds lock. */
+  private void leaveLeadership(String why) {
+    Snapshot s = snapshot;
+    cancel(nextPoll);
+    if (s.event.state() == LEADER) {
+      log.info("{}: leaving leadership ({})", label, why);
+      publish(FOLLOWER, settings.identity(), s.event.term(), ticker.read(), s.deadline, true);
+    }
+  }
+
+  /** The deadline of s passed: publish UNKNOWN as of the deadline. */
+  private void expire(Snapshot s) {
+    boolean changed;
+    synchronized (lock) {
+      if (snapshot != s) {
+        return;
+      }
+      if (s.event.state() == LEADER) {
+        log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
+            + "no longer leader", label, s.event.term(), ElectionSettings.format(settings.renewDeadline()));
+      } else {
+        log.info("{}: no answer from the store within the renew deadline; state unknown", label);
+      }
+      changed = publish(UNKNOWN, null, LeadershipEvent.NO_TERM, s.deadline, 0, false);
+    }
+    if (changed) {
+      signalAll();
+    }
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  /**
+   * Publishes a view. Holds lock. Returns whether it differs from the previous one (then the
+   * caller signals the listeners after releasing the lock).
+   */
+  private boolean publish(LeadershipState state, String leader, long term, long since,
+      long deadline, boolean expires) {
+    Snapshot old = snapshot;
+    LeadershipEvent candidateView = new LeadershipEvent(settings.name(), settings.identity(), state,
+        leader, term, old.event.sequence() + 1, since);
+    if (old.event.sameView(candidateView)) {
+      if (old.deadline != deadline || old.expires != expires) {
+        snapshot = new Snapshot(old.event, deadline, expires);
+        armDeadlineCheck();
+      }
+      return false;
+    }
+    snapshot = new Snapshot(candidateView, deadline, expires);
+    if (log.isDebugEnabled()) {
+      log.debug("{}: {} -> {}", label, old.event, candidateView);
+    } else if (old.event.state() != state) {
+      log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
+          leader == null ? "" : " (leader " + leader + ")",
+          term == LeadershipEvent.NO_TERM ? "" : " term " + term);
+    }
+    if (recorder != null) {
+      try {
+        recorder.record(old.event, candidateView);
+      } catch (RuntimeException e) {
+        log.warn("{}: transition recorder threw", label, e);
+      }
+    }
+    if (work != null) {
+      boolean wasLeader = old.event.state() == LEADER;
+      boolean isLeader = state == LEADER;
+      if (wasLeader && (!isLeader || old.event.term() != term)) {
+        work.stop();
+      }
+      if (isLeader && (!wasLeader || old.event.term() != term)) {
+        work.lead(candidateView.sequence(), term);
+      }
+    }
+    armDeadlineCheck();
+    lock.notifyAll();
+    return true;
+  }
+
+  /** Makes sure the expiry of the current view is noticed on time, even if nobody reads it. */
+  private void armDeadlineCheck() {
+    Snapshot s = snapshot;
+    if (!s.expires || threads == null || lifecycle == Lifecycle.CLOSED) {
+      return;
+    }
+    if (deadlineCheck != null && !deadlineCheck.isDone()) {
+      return; // it re-arms itself for the newest deadline when it fires
+    }
+    long delay = Math.max(0, s.deadline - ticker.read());
+    try {
+      deadlineCheck = threads.scheduler.schedule(this::checkDeadline, delay, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
+    }
+  }
+
+  private void checkDeadline() {
+    current();
+    synchronized (lock) {
+      deadlineCheck = null;
+      armDeadlineCheck();
+    }
+  }
+
+  private void signalAll() {
+    for (Mailbox m : mailboxes) {
+      m.signal();
+    }
+  }
+
+  // ---------------------------------------------------------------- closing helpers
+
+  private void drainWork() {
+    LeaderWork w;
+    synchronized (lock) {
+      w = work;
+    }
+    if (w == null) {
+      return;
+    }
+    w.stop();
+    if (w.isRunThread()) {
+      return; // close() or resign() called by the leader work itself
+    }
+    try {
+      if (!w.awaitIdle()) {
+        log.warn("{}: leader work still running after the drain timeout of {}; releasing anyway",
+            label, ElectionSettings.format(drainTimeout));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void awaitStore(CompletionStage<Void> stage, String what) {
+    try {
+      stage.toCompletableFuture().get(renewNanos, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      log.warn("{}: {} got no answer from the store within {}; the store lets the lease run out",
+          label, what, ElectionSettings.format(settings.renewDeadline()));
+    } catch (ExecutionException e) {
+      log.warn("{}: {} failed; the store lets the lease run out: {}", label, what,
+          String.valueOf(e.getCause()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("{}: {} failed: {}", label, what, String.valueOf(e));
+    }
+  }
+
+  private void awaitListeners(long finalSequence) {
+    long end = System.nanoTime() + drainTimeout.toNanos();
+    for (Mailbox m : mailboxes) {
+      if (m.isCallerThread()) {
+        continue;
+      }
+      try {
+        if (!m.awaitDelivered(finalSequence, end)) {
+          log.warn("{}: {} still busy after the drain timeout; closed without its final view",
+              label, m);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static void cancel(ScheduledFuture<?> f) {
+    if (f != null) {
+      f.cancel(false);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LeaderElection{" + label + ", " + current() + "}";
+  }
+}

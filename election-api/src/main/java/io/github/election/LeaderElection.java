@@ -1,0 +1,296 @@
+package io.github.election;
+
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * One candidate in one election: the handle a program holds to take part, learn its role, and
+ * be told when it changes.
+ *
+ * <pre>{@code
+ * try (ElectionBackend store = ElectionBackends.open("zookeeper://127.0.0.1:2181/elections");
+ *      LeaderElection election = LeaderElection.builder(store)
+ *          .name("cluster-checks")
+ *          .identity(podName)
+ *          .whileLeader(term -> dispatchChecks(term))
+ *          .build()) {
+ *   election.subscribe(e -> log.info("now {} (leader {}, term {})", e.state(), e.leader(), e.term()));
+ *   election.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p><b>State.</b> {@link #state()} and the other getters read the live view and check the renew
+ * deadline themselves: a leader whose leadership was not confirmed for the renew deadline R is
+ * not reported as leader, even if the threads that renew it are stalled. Every getter is cheap,
+ * non-blocking and safe from any thread; {@link #current()} reads all of them at once.
+ *
+ * <p><b>Notifications.</b> Listeners ({@link #subscribe}) are told of every change after the
+ * getters show it, coalesced per listener, isolated from each other and from the renewals; see
+ * {@link LeadershipListener}.
+ *
+ * <p><b>Life cycle.</b> Built, then {@link #start() started} once, then {@link #close() closed}.
+ * Closing releases leadership in the store so that another candidate takes over at once, and
+ * leaves no thread, connection, watch or lease of this election behind.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface LeaderElection extends AutoCloseable {
+
+  /** The election's name. */
+  String name();
+
+  /** This candidate's identity. */
+  String identity();
+
+  /**
+   * Starts taking part: the first look at the store happens at once, on the election's own
+   * threads; this method does not wait for it. Until then the state is {@code UNKNOWN}.
+   *
+   * @throws IllegalStateException if already started, or closed
+   */
+  void start();
+
+  /**
+   * The live view: state, leader and term read at once, after checking the renew deadline.
+   * Never null.
+   */
+  LeadershipEvent current();
+
+  /** The live state; the same as {@code current().state()}. */
+  default LeadershipState state() {
+    return current().state();
+  }
+
+  /** Whether this candidate is {@code LEADER} now; the same as {@code current().isLeader()}. */
+  default boolean isLeader() {
+    return current().isLeader();
+  }
+
+  /**
+   * Who leads, when known: this candidate's identity while it is leader, another's while it
+   * follows a known leader, empty otherwise.
+   */
+  default Optional<String> leader() {
+    return current().leader();
+  }
+
+  /** The term of the reported leader's period, or {@link LeadershipEvent#NO_TERM}. */
+  default long term() {
+    return current().term();
+  }
+
+  /**
+   * Adds a listener. It is called once at once (on the notification executor) with the current
+   * view, then after every change, as described in {@link LeadershipListener}. Subscribing to a
+   * closed election gives a subscription whose listener hears the final view once.
+   *
+   * @return the subscription; close it to stop the notifications
+   * @throws NullPointerException if listener is null
+   */
+  Subscription subscribe(LeadershipListener listener);
+
+  /**
+   * Waits until the live view satisfies a condition.
+   *
+   * @return true if it did before the timeout, false if the timeout passed first
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  boolean await(Predicate<LeadershipEvent> condition, Duration timeout) throws InterruptedException;
+
+  /**
+   * Gives up leadership and stays a candidate. If this candidate leads, it leaves {@code
+   * LEADER} at once (listeners are told), its leader work is interrupted and awaited for up to
+   * the drain timeout, and only then is the lease released in the store, so that another open
+   * candidate takes over. This candidate does not win again before the others had the chance.
+   * Blocks the caller until the store answered or the renew deadline passed.
+   *
+   * @throws IllegalStateException if not started, or closed
+   */
+  void resign();
+
+  /**
+   * Leaves the election: leaves {@code LEADER}, interrupts the leader work and waits for it (up
+   * to the drain timeout), releases leadership and candidacy in the store, tells every listener
+   * the final {@code UNKNOWN} view (waiting up to the drain timeout for listeners that are
+   * busy), and frees the election's threads. Idempotent; may be called from a listener (that
+   * listener is not waited for). Never throws.
+   */
+  @Override
+  void close();
+
+  /**
+   * Starts building a candidate on a backend.
+   *
+   * @param backend the store; it stays the caller's to close
+   */
+  static Builder builder(ElectionBackend backend) {
+    return new Builder(backend);
+  }
+
+  /**
+   * Builds a {@link LeaderElection}, validating each setting as it is given. Not thread-safe;
+   * one builder may build several elections.
+   */
+  final class Builder {
+
+    /** Default lease duration D, as Kubernetes' own components use: 15 s. */
+    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(15);
+    /** Default renew deadline R: 10 s. */
+    public static final Duration DEFAULT_RENEW_DEADLINE = Duration.ofSeconds(10);
+    /** Default retry period P: 2 s. */
+    public static final Duration DEFAULT_RETRY_PERIOD = Duration.ofSeconds(2);
+    /** Default drain timeout for leader work and for busy listeners on close: 5 s. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ElectionBackend backend;
+    private String name;
+    private String identity;
+    private Duration leaseDuration = DEFAULT_LEASE_DURATION;
+    private Duration renewDeadline = DEFAULT_RENEW_DEADLINE;
+    private Duration retryPeriod = DEFAULT_RETRY_PERIOD;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Ticker ticker = Ticker.system();
+    private Executor notificationExecutor;
+    private LeaderTask leaderTask;
+    private TransitionRecorder recorder;
+
+    private Builder(ElectionBackend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
+    }
+
+    /**
+     * The election's name, shared by all its candidates (required).
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder name(String name) {
+      this.name = ElectionSettings.requireText(name, "name");
+      return this;
+    }
+
+    /**
+     * This candidate's identity, unique among the election's candidates, such as a host or pod
+     * name. Default: the host name followed by a random suffix.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder identity(String identity) {
+      this.identity = ElectionSettings.requireText(identity, "identity");
+      return this;
+    }
+
+    /**
+     * D, how long the store keeps a lease after its last renewal (default 15 s).
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public Builder leaseDuration(Duration leaseDuration) {
+      this.leaseDuration = ElectionSettings.requirePositive(leaseDuration, "leaseDuration");
+      return this;
+    }
+
+    /**
+     * R, how long a leader stays leader after the send time of its last confirmed renewal
+     * (default 10 s); must be shorter than D.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public Builder renewDeadline(Duration renewDeadline) {
+      this.renewDeadline = ElectionSettings.requirePositive(renewDeadline, "renewDeadline");
+      return this;
+    }
+
+    /**
+     * P, the interval between two rounds with the store (default 2 s); must be shorter than R.
+     *
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public Builder retryPeriod(Duration retryPeriod) {
+      this.retryPeriod = ElectionSettings.requirePositive(retryPeriod, "retryPeriod");
+      return this;
+    }
+
+    /**
+     * How long resign and close wait for the leader work to return, and close for busy
+     * listeners, before going on (default 5 s). Zero means not at all.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder drainTimeout(Duration drainTimeout) {
+      Objects.requireNonNull(drainTimeout, "drainTimeout");
+      if (drainTimeout.isNegative()) {
+        throw new IllegalArgumentException("drainTimeout must not be negative, got "
+            + ElectionSettings.format(drainTimeout));
+      }
+      this.drainTimeout = drainTimeout;
+      return this;
+    }
+
+    /** The monotonic clock of the deadlines (default {@link Ticker#system()}). */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * The executor that runs listeners. It must not run tasks on the calling thread. Default: a
+     * small pool shared by all elections of the process, which adds a thread for each listener
+     * that stays busy, so that a stuck listener does not hold up the others. An executor given
+     * here is the caller's: it is not shut down on close.
+     */
+    public Builder notificationExecutor(Executor executor) {
+      this.notificationExecutor = Objects.requireNonNull(executor, "notificationExecutor");
+      return this;
+    }
+
+    /** Work to run while leading, as described in {@link LeaderTask}. */
+    public Builder whileLeader(LeaderTask task) {
+      this.leaderTask = Objects.requireNonNull(task, "whileLeader");
+      return this;
+    }
+
+    /** A synchronous recorder of every transition, as described in {@link TransitionRecorder}. */
+    public Builder transitionRecorder(TransitionRecorder recorder) {
+      this.recorder = Objects.requireNonNull(recorder, "transitionRecorder");
+      return this;
+    }
+
+    /**
+     * Builds the election, not yet started.
+     *
+     * @throws IllegalStateException if no name was given
+     * @throws IllegalArgumentException if the durations are not ordered {@code retryPeriod <
+     *     renewDeadline < leaseDuration}, or the backend refuses the settings; the message names
+     *     the setting and the value
+     */
+    public LeaderElection build() {
+      if (name == null) {
+        throw new IllegalStateException("name is required: call name(...) before build()");
+      }
+      ElectionSettings settings = new ElectionSettings(name,
+          identity != null ? identity : defaultIdentity(), leaseDuration, renewDeadline,
+          retryPeriod);
+      backend.validate(settings);
+      return new Engine(settings, backend, ticker, notificationExecutor, leaderTask,
+          drainTimeout, recorder);
+    }
+
+    private static String defaultIdentity() {
+      String host;
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (Exception e) {
+        host = "candidate";
+      }
+      return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.github.election.spi;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One candidate of one election, as a backend runs it in its store. Made by {@link
+ * ElectionBackend#join}; driven by the engine, which calls its methods one at a time (never two
+ * of them concurrently, never one concurrently with itself).
+ *
+ * <p>Every method returns at once and does its I/O asynchronously; the returned stage completes
+ * when the store answered, or exceptionally when it did not (a backend bounds each request with
+ * a timeout of its own, shorter than the renew deadline). The engine counts the renew deadline
+ * from the moment it <em>called</em> {@link #poll()}, which is never later than the send time of
+ * the requests the poll makes, so a backend cannot overstate how fresh a confirmation is.
+ */
+public interface Candidate {
+
+  /**
+   * One round with the store: make sure this candidate takes part (enrol it on the first call
+   * and after it was dropped, e.g. by a session or lease that expired), acquire or renew
+   * leadership where the store's protocol asks the candidate to, and report who leads.
+   *
+   * <p>Called at start, then every retry period P, and at once after {@link
+   * CandidateContext#changed()}. A stage that completes exceptionally is logged by the engine,
+   * which keeps the previous state until its deadline and tries again after P.
+   *
+   * @return the observation: {@code LEADING(term)} only if the store confirmed, in this round,
+   *     that this candidate holds leadership
+   */
+  CompletionStage<Observation> poll();
+
+  /**
+   * Gives up leadership in the store, if this candidate holds it, and stays a candidate: other
+   * open candidates get the chance to lead before this one can win again (rule C2). A candidate
+   * that does not lead does nothing. The engine calls it from {@code resign()}, after the
+   * candidate's leader work has returned.
+   */
+  CompletionStage<Void> release();
+
+  /**
+   * Leaves the election for good: gives up leadership if held (so that another candidate takes
+   * over within one round trip, rule L2), withdraws the candidacy, and frees everything this
+   * candidate holds in the store and in the process (watches, listeners, nodes, keys). Called
+   * once, from {@code close()}; no method is called after it.
+   */
+  CompletionStage<Void> leave();
+}

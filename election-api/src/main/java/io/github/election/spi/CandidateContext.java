@@ -1,0 +1,38 @@
+package io.github.election.spi;
+
+import io.github.election.Ticker;
+
+/**
+ * What the engine gives a backend for one candidate: its settings, the clock, and two ways to
+ * report what the store says between polls.
+ *
+ * <p>Both report methods are safe to call from any thread, never block, and may be called
+ * after the candidate was closed (they then do nothing). They are meant for the store's change
+ * notifications (watches, connection-state listeners), so that handovers do not wait for the
+ * next poll.
+ */
+public interface CandidateContext {
+
+  /** The candidate's settings. */
+  ElectionSettings settings();
+
+  /**
+   * The election's monotonic clock. A backend that measures time for the election (e.g. how
+   * long a lease record has been unchanged) reads this one, so that tests can move it.
+   */
+  Ticker ticker();
+
+  /**
+   * Tells the engine that the store reported a change that may concern this candidate: the
+   * engine runs a {@link Candidate#poll()} at once (or right after the one under way).
+   */
+  void changed();
+
+  /**
+   * Reports what the store said outside a poll. A {@code FOLLOWING} or {@code UNKNOWN}
+   * observation is applied at once (leaving {@code LEADER} early is always safe); a
+   * {@code LEADING} one is never applied as such, since its send time is unknown: it counts as
+   * {@link #changed()}. Every observation is followed by a poll.
+   */
+  void observed(Observation observation);
+}

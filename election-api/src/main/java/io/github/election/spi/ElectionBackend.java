@@ -1,0 +1,47 @@
+package io.github.election.spi;
+
+/**
+ * A coordination store, as the engine of {@code LeaderElection} uses it: the service provider
+ * interface that a backend (ZooKeeper, etcd, Kubernetes, in-memory, your own) implements.
+ *
+ * <p>A backend only talks to its store. The engine, which lives once in {@code election-api},
+ * owns the state of every candidate, the renew deadline, the order "state first, then
+ * notify", coalescing and the leader work; a backend reports what it sees through {@link
+ * Observation}s and never re-implements those.
+ *
+ * <p>One backend instance serves many elections and candidates (one client, one session or
+ * lease for all). Implementations are thread-safe. The user who made a backend closes it, after
+ * the elections that use it.
+ */
+public interface ElectionBackend extends AutoCloseable {
+
+  /** A short name for logs and messages, such as {@code zookeeper}. */
+  String name();
+
+  /**
+   * Checks, at build time, that this store can hold the election these settings describe, and
+   * refuses what it cannot with an {@link IllegalArgumentException} naming the setting and the
+   * value (an election name the store cannot use as a key, a lease duration the store cannot
+   * honour, a renew deadline not shorter than the session timeout). Does no I/O.
+   *
+   * @throws IllegalArgumentException when the settings do not fit this store
+   */
+  default void validate(ElectionSettings settings) {
+  }
+
+  /**
+   * Adds a candidate to an election. Does no I/O: the first {@link Candidate#poll()} enrols it.
+   *
+   * @param context the engine's side of the candidate; keep it to report changes
+   * @return the new candidate
+   * @throws IllegalStateException if this backend was closed
+   */
+  Candidate join(CandidateContext context);
+
+  /**
+   * Frees what the backend holds (clients, sessions, leases, threads) that it made itself; a
+   * client the user passed in stays open. Idempotent.
+   */
+  @Override
+  void close();
+}

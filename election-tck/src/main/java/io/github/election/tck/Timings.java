@@ -1,0 +1,42 @@
+package io.github.election.tck;
+
+import io.github.election.LeaderElection;
+import io.github.election.spi.ElectionSettings;
+import java.time.Duration;
+
+/**
+ * The lease duration D, renew deadline R and retry period P that a fixture's store can honour,
+ * and the kit's bounds for "at once". The kit builds its candidates with these; tests about
+ * timing derive their bounds from them.
+ *
+ * @param leaseDuration D
+ * @param renewDeadline R, shorter than D
+ * @param retryPeriod P, shorter than R
+ * @param handover how long one round trip plus one change notification of the store may take
+ *     at most on a test machine (rule L2); must be well below P so that waiting for P fails it
+ */
+public record Timings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod,
+    Duration handover) {
+
+  /** Validates the order of the durations, as the election builder does. */
+  public Timings {
+    new ElectionSettings("timings", "timings", leaseDuration, renewDeadline, retryPeriod);
+    ElectionSettings.requirePositive(handover, "handover");
+  }
+
+  /** Applies D, R and P to a builder. */
+  public LeaderElection.Builder applyTo(LeaderElection.Builder builder) {
+    return builder.leaseDuration(leaseDuration).renewDeadline(renewDeadline)
+        .retryPeriod(retryPeriod);
+  }
+
+  /** The same timings with another retry period. */
+  public Timings withRetryPeriod(Duration p) {
+    return new Timings(leaseDuration, renewDeadline, p, handover);
+  }
+
+  /** D + P: the bound of rules L1, L3 and L4. */
+  public Duration electionBound() {
+    return leaseDuration.plus(retryPeriod);
+  }
+}
