@@ -1,0 +1,183 @@
+package io.github.election.tck;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A TCP proxy on 127.0.0.1 for fixtures that cut one client's network: the client connects to
+ * {@link #port()}, the proxy forwards to the store.
+ *
+ * <p>{@link #cut()} makes the link silent, the way a network partition does: bytes in both
+ * directions are dropped and new connections are accepted but go nowhere, so the client's
+ * requests time out instead of failing fast. {@link #heal()} resets the silent connections (as
+ * a router that came back would, since their streams lost bytes) and forwards new ones again.
+ * {@link #close()} stops everything. Thread-safe; two daemon threads per forwarded connection.
+ */
+public final class TcpProxy implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpProxy.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final InetSocketAddress target;
+  private final ServerSocket server;
+  private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  private final String label;
+  private volatile boolean cut;
+  private volatile boolean closed;
+
+  /**
+   * Starts a proxy to {@code targetHost:targetPort} on a free port of 127.0.0.1.
+   *
+   * @throws UncheckedIOException if no port can be bound
+   */
+  public TcpProxy(String targetHost, int targetPort) {
+    this.target = new InetSocketAddress(targetHost, targetPort);
+    this.label = "tcp-proxy-" + IDS.incrementAndGet() + "->" + targetPort;
+    try {
+      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind a proxy port on 127.0.0.1", e);
+    }
+    Thread acceptor = new Thread(this::accept, label + "-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** The port on 127.0.0.1 that clients connect to. */
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  /** {@code 127.0.0.1:port}. */
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  /** Makes the link silent: nothing passes in either direction until {@link #heal()}. */
+  public void cut() {
+    cut = true;
+    log.info("{}: cut", label);
+  }
+
+  /** Ends the cut: resets the connections that went silent, forwards again. */
+  public void heal() {
+    if (!cut) {
+      return;
+    }
+    resetAll();
+    cut = false;
+    log.info("{}: healed", label);
+  }
+
+  /** Whether the link is cut. */
+  public boolean isCut() {
+    return cut;
+  }
+
+  /** Resets every open connection at once (a crash of the link rather than a silence). */
+  public void resetAll() {
+    for (Socket s : sockets) {
+      closeQuietly(s);
+    }
+    sockets.clear();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    closeQuietly(server);
+    resetAll();
+  }
+
+  private void accept() {
+    while (!closed) {
+      Socket client;
+      try {
+        client = server.accept();
+      } catch (IOException e) {
+        if (!closed) {
+          log.warn("{}: accept failed", label, e);
+        }
+        return;
+      }
+      sockets.add(client);
+      if (cut) {
+        // accepted, but nothing behind it: the client waits as it would behind a partition
+        pump(client, null, "in");
+        continue;
+      }
+      Socket upstream = new Socket();
+      try {
+        upstream.connect(target, 2000);
+      } catch (IOException e) {
+        log.debug("{}: target unreachable: {}", label, e.toString());
+        closeQuietly(client);
+        closeQuietly(upstream);
+        sockets.remove(client);
+        continue;
+      }
+      sockets.add(upstream);
+      pump(client, upstream, "up");
+      pump(upstream, client, "down");
+    }
+  }
+
+  private void pump(Socket from, Socket to, String direction) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[16 * 1024];
+      try {
+        InputStream in = from.getInputStream();
+        OutputStream out = to == null ? null : to.getOutputStream();
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          if (cut || out == null) {
+            continue; // dropped
+          }
+          out.write(buf, 0, n);
+          out.flush();
+        }
+      } catch (SocketException e) {
+        // closed or reset
+      } catch (IOException e) {
+        log.debug("{}: {} pump ended: {}", label, direction, e.toString());
+      } finally {
+        if (!cut) {
+          closeQuietly(from);
+          if (to != null) {
+            closeQuietly(to);
+          }
+          sockets.remove(from);
+          if (to != null) {
+            sockets.remove(to);
+          }
+        }
+      }
+    }, label + "-" + direction);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // nothing to do
+    }
+  }
+
+  @Override
+  public String toString() {
+    return label + (cut ? " (cut)" : "");
+  }
+}
