@@ -85,6 +85,22 @@ public interface ElectionFixture extends AutoCloseable {
     throw new UnsupportedOperationException("restoreMember");
   }
 
+  /**
+   * Election names that this store cannot hold; the kit checks that the builder refuses each
+   * with an {@link IllegalArgumentException} naming it (rule C4).
+   */
+  default java.util.List<String> invalidElectionNames() {
+    return java.util.List.of();
+  }
+
+  /**
+   * How many records (nodes, keys, lease holders) of an election are in the store now, if the
+   * fixture can look; the kit expects none once every candidate closed (rule C3).
+   */
+  default java.util.Optional<Integer> recordsOf(String electionName) {
+    return java.util.Optional.empty();
+  }
+
   /** Stops the store and frees what the fixture holds. */
   @Override
   void close();

@@ -163,6 +163,19 @@ public final class InMemoryElectionStore {
     }
   }
 
+  /** How many candidates' records an election has in the store now (expired ones removed first). */
+  public int recordCount(String election) {
+    List<CandidateContext> toTell = new ArrayList<>();
+    try {
+      synchronized (lock) {
+        sweep(election, toTell);
+        return elections.get(election).size();
+      }
+    } finally {
+      toTell.forEach(CandidateContext::changed);
+    }
+  }
+
   private Client own(ElectionBackend client) {
     if (!(client instanceof Client) || ((Client) client).store != this) {
       throw new IllegalArgumentException("not a client of this store: " + client);
