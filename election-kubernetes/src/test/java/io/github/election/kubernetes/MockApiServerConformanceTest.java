@@ -1,0 +1,113 @@
+package io.github.election.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks that the mock API server keeps the two promises of a real API server that the backend's
+ * safety rests on: an update with a stale resourceVersion and a create of an existing name are
+ * refused with 409 Conflict. If this fails, every other test of the module proves nothing.
+ */
+class MockApiServerConformanceTest {
+
+  private MockApiServer server;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void start() {
+    server = new MockApiServer().start();
+    client = server.newDirectClient();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.close();
+  }
+
+  private Lease lease(String name, String holder) {
+    return new LeaseBuilder().withNewMetadata().withName(name)
+        .withNamespace(MockApiServer.NAMESPACE).endMetadata()
+        .withNewSpec().withHolderIdentity(holder).withLeaseDurationSeconds(3)
+        .withLeaseTransitions(0).endSpec().build();
+  }
+
+  @Test
+  void createOfAnExistingNameIs409() {
+    client.leases().resource(lease("dup", "a")).create();
+    KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class,
+        () -> client.leases().resource(lease("dup", "b")).create());
+    assertThat(e).isNotNull();
+    assertThat(e.getCode()).isEqualTo(409);
+    assertThat(client.leases().withName("dup").get().getSpec().getHolderIdentity()).isEqualTo("a");
+  }
+
+  @Test
+  void updateWithStaleResourceVersionIs409() {
+    Lease created = client.leases().resource(lease("stale", "a")).create();
+    String v1 = created.getMetadata().getResourceVersion();
+    created.getSpec().setHolderIdentity("b");
+    Lease updated = client.leases().resource(created).update();
+    assertThat(updated.getMetadata().getResourceVersion()).isNotEqualTo(v1);
+
+    Lease stale = lease("stale", "c");
+    stale.getMetadata().setResourceVersion(v1);
+    KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class,
+        () -> client.leases().resource(stale).update());
+    assertThat(e).isNotNull();
+    assertThat(e.getCode()).isEqualTo(409);
+    assertThat(client.leases().withName("stale").get().getSpec().getHolderIdentity()).isEqualTo("b");
+  }
+
+  @Test
+  void concurrentUpdatesFromOneVersionLetExactlyOneWin() {
+    Lease created = client.leases().resource(lease("race", "a")).create();
+    String v1 = created.getMetadata().getResourceVersion();
+    List<CompletableFuture<Integer>> outcomes = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String holder = "h" + i;
+      outcomes.add(CompletableFuture.supplyAsync(() -> {
+        Lease l = lease("race", holder);
+        l.getMetadata().setResourceVersion(v1);
+        try {
+          client.leases().resource(l).update();
+          return 200;
+        } catch (KubernetesClientException e) {
+          return e.getCode();
+        }
+      }));
+    }
+    List<Integer> codes = outcomes.stream().map(CompletableFuture::join).toList();
+    assertThat(codes).filteredOn(c -> c == 200).hasSize(1);
+    assertThat(codes).filteredOn(c -> c == 409).hasSize(15);
+  }
+
+  @Test
+  void restartKeepsDataAndPort() {
+    Lease created = client.leases().resource(lease("kept", "a")).create();
+    int port = server.port();
+    server.stop();
+    server.start();
+    assertThat(server.port()).isEqualTo(port);
+    Lease after = client.leases().withName("kept").get();
+    assertThat(after.getSpec().getHolderIdentity()).isEqualTo("a");
+    assertThat(after.getMetadata().getResourceVersion())
+        .isEqualTo(created.getMetadata().getResourceVersion());
+    Lease stale = lease("kept", "c");
+    stale.getMetadata().setResourceVersion("1");
+    KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class,
+        () -> client.leases().resource(stale).update());
+    assertThat(e.getCode()).isEqualTo(409);
+  }
+}
