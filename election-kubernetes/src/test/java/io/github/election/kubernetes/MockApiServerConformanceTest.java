@@ -104,8 +104,10 @@ class MockApiServerConformanceTest {
     assertThat(after.getSpec().getHolderIdentity()).isEqualTo("a");
     assertThat(after.getMetadata().getResourceVersion())
         .isEqualTo(created.getMetadata().getResourceVersion());
+    after.getSpec().setHolderIdentity("b");
+    client.leases().resource(after).update();
     Lease stale = lease("kept", "c");
-    stale.getMetadata().setResourceVersion("1");
+    stale.getMetadata().setResourceVersion(created.getMetadata().getResourceVersion());
     KubernetesClientException e = catchThrowableOfType(KubernetesClientException.class,
         () -> client.leases().resource(stale).update());
     assertThat(e.getCode()).isEqualTo(409);

@@ -800,8 +800,8 @@ public abstract class ElectionCompatibilityKit {
 
   private Participant worker(String identity, WorkLog work, Duration cleanup, Duration drain) {
     AtomicReference<LeaderElection> self = new AtomicReference<>();
-    Participant p = candidate(identity, b -> b.whileLeader(work.task(identity, self, cleanup))
-        .drainTimeout(drain));
+    LeaderTask task = fixture.decorate(work.task(identity, self, cleanup));
+    Participant p = candidate(identity, b -> b.whileLeader(task).drainTimeout(drain));
     self.set(p.election());
     return p;
   }

@@ -1,6 +1,7 @@
 package io.github.election.tck;
 
 import io.github.election.LeaderElection;
+import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;
 import java.util.Set;
 
@@ -39,6 +40,15 @@ public interface ElectionFixture extends AutoCloseable {
    */
   default LeaderElection decorate(LeaderElection election) {
     return election;
+  }
+
+  /**
+   * Lets the fixture wrap the leader work the kit hands to each election (rules T1-T3). The
+   * kit's own tests use it to run deliberately broken work handling; a backend's fixture has no
+   * reason to override it.
+   */
+  default LeaderTask decorate(LeaderTask work) {
+    return work;
   }
 
   /**

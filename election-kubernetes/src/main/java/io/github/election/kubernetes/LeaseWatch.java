@@ -1,0 +1,167 @@
+package io.github.election.kubernetes;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one watch of a backend on one Lease name, shared by the backend's candidates of that
+ * election. It only tells them that the Lease may have changed in a way that matters (each
+ * candidate filters); polls stay the source of truth, so a watch that is down costs latency,
+ * never safety. Started lazily by the candidates' polls, restarted by them after a failure (at
+ * most once a second), closed with its last member or with the backend.
+ */
+final class LeaseWatch implements Watcher<Lease> {
+
+  private static final Logger log = LoggerFactory.getLogger(LeaseWatch.class);
+  private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final KubernetesElectionBackend backend;
+  private final String leaseName;
+  private final int timeoutMillis;
+  private final Set<LeaseCandidate> members = new CopyOnWriteArraySet<>();
+
+  // guarded by this
+  private Watch handle;
+  private boolean starting;
+  private boolean closed;
+  private long retryAt = System.nanoTime();
+  private boolean warned;
+
+  LeaseWatch(KubernetesElectionBackend backend, String leaseName, int timeoutMillis) {
+    this.backend = backend;
+    this.leaseName = leaseName;
+    this.timeoutMillis = timeoutMillis;
+  }
+
+  void add(LeaseCandidate c) {
+    members.add(c);
+  }
+
+  boolean remove(LeaseCandidate c) {
+    return members.remove(c);
+  }
+
+  boolean isEmpty() {
+    return members.isEmpty();
+  }
+
+  /** Starts the watch on the backend's pool, unless it runs, is starting, or failed just now. */
+  void ensureStarted() {
+    synchronized (this) {
+      if (closed || handle != null || starting || System.nanoTime() - retryAt < 0) {
+        return;
+      }
+      starting = true;
+    }
+    try {
+      backend.io().execute(this::open);
+    } catch (RejectedExecutionException e) {
+      synchronized (this) {
+        starting = false;
+      }
+    }
+  }
+
+  private void open() {
+    Watch w;
+    try {
+      w = backend.leases(timeoutMillis).withName(leaseName).watch(this);
+    } catch (RuntimeException e) {
+      synchronized (this) {
+        starting = false;
+        retryAt = System.nanoTime() + RETRY_NANOS;
+      }
+      if (e instanceof KubernetesClientException && ((KubernetesClientException) e).getCode() == 403) {
+        warnOnce("{}: cannot watch Lease {}: {}; handovers wait for the retry period",
+            backend.label(), leaseName,
+            Forbidden.describe("watch", backend, (KubernetesClientException) e));
+      } else {
+        log.debug("{}: watch of Lease {} failed to start; polls go on: {}", backend.label(),
+            leaseName, e.toString());
+      }
+      return;
+    }
+    boolean keep;
+    synchronized (this) {
+      starting = false;
+      keep = !closed;
+      if (keep) {
+        handle = w;
+        warned = false;
+      }
+    }
+    if (!keep) {
+      w.close();
+      return;
+    }
+    log.debug("{}: watching Lease {}", backend.label(), leaseName);
+    // the Lease may have changed while the watch was not running
+    members.forEach(LeaseCandidate::storeChanged);
+  }
+
+  private void warnOnce(String format, Object... args) {
+    boolean first;
+    synchronized (this) {
+      first = !warned;
+      warned = true;
+    }
+    if (first) {
+      log.warn(format, args);
+    } else {
+      log.debug(format, args);
+    }
+  }
+
+  @Override
+  public void eventReceived(Action action, Lease lease) {
+    for (LeaseCandidate c : members) {
+      c.onWatchEvent(action, lease);
+    }
+  }
+
+  @Override
+  public void onClose(WatcherException cause) {
+    synchronized (this) {
+      handle = null;
+      retryAt = System.nanoTime();
+    }
+    log.debug("{}: watch of Lease {} ended: {}; the next poll restarts it", backend.label(),
+        leaseName, cause.toString());
+    members.forEach(LeaseCandidate::storeChanged);
+  }
+
+  @Override
+  public void onClose() {
+    synchronized (this) {
+      handle = null;
+    }
+  }
+
+  /** Stops the watch for good. */
+  void close() {
+    Watch w;
+    synchronized (this) {
+      closed = true;
+      w = handle;
+      handle = null;
+    }
+    members.clear();
+    if (w != null) {
+      try {
+        w.close();
+      } catch (RuntimeException e) {
+        log.debug("{}: closing the watch of Lease {}: {}", backend.label(), leaseName,
+            e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.github.election.tck.broken;
+
+import io.github.election.Ticker;
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.Observation;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A backend that forwards to a real one; broken backends override {@link #poll}, {@link
+ * #release}, {@link #changed} or {@link #observed} of each candidate.
+ */
+class ForwardingBackend implements ElectionBackend {
+
+  final ElectionBackend inner;
+
+  ForwardingBackend(ElectionBackend inner) {
+    this.inner = inner;
+  }
+
+  /** The poll of one candidate; {@code state} is per candidate, for mutants that remember. */
+  CompletionStage<Observation> poll(Candidate real, Object[] state) {
+    return real.poll();
+  }
+
+  CompletionStage<Void> release(Candidate real) {
+    return real.release();
+  }
+
+  void changed(CandidateContext real) {
+    real.changed();
+  }
+
+  void observed(CandidateContext real, Observation o) {
+    real.observed(o);
+  }
+
+  @Override
+  public String name() {
+    return "broken-" + inner.name();
+  }
+
+  @Override
+  public void validate(ElectionSettings settings) {
+    inner.validate(settings);
+  }
+
+  @Override
+  public Candidate join(CandidateContext context) {
+    CandidateContext wrapped = new CandidateContext() {
+      @Override
+      public ElectionSettings settings() {
+        return context.settings();
+      }
+
+      @Override
+      public Ticker ticker() {
+        return context.ticker();
+      }
+
+      @Override
+      public void changed() {
+        ForwardingBackend.this.changed(context);
+      }
+
+      @Override
+      public void observed(Observation observation) {
+        ForwardingBackend.this.observed(context, observation);
+      }
+    };
+    Candidate real = inner.join(wrapped);
+    Object[] state = new Object[1];
+    return new Candidate() {
+      @Override
+      public CompletionStage<Observation> poll() {
+        return ForwardingBackend.this.poll(real, state);
+      }
+
+      @Override
+      public CompletionStage<Void> release() {
+        return ForwardingBackend.this.release(real);
+      }
+
+      @Override
+      public CompletionStage<Void> leave() {
+        return real.leave();
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+}

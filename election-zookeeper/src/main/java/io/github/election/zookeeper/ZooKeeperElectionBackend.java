@@ -1,0 +1,603 @@
+package io.github.election.zookeeper;
+
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.imps.CuratorFrameworkState;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.common.PathUtils;
+import org.apache.zookeeper.data.ACL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election on Apache ZooKeeper, through Apache Curator: the {@code zookeeper} backend.
+ *
+ * <pre>{@code
+ * try (ZooKeeperElectionBackend zk = ZooKeeperElectionBackend.builder()
+ *          .connectString("zk1:2181,zk2:2181,zk3:2181")
+ *          .basePath("/elections")
+ *          .sessionTimeout(Duration.ofSeconds(15))
+ *          .build();
+ *      LeaderElection election = LeaderElection.builder(zk).name("cluster-checks").build()) {
+ *   election.start();
+ *   ...
+ * }
+ * }</pre>
+ * or, found by {@code ElectionBackends.open}: {@code
+ * zookeeper://zk1:2181,zk2:2181/elections?sessionTimeout=15s&connectionTimeout=5s}.
+ *
+ * <p><b>Layout.</b> Each election is the node {@code <basePath>/<name>}; each candidate holds
+ * one ephemeral sequential child of it, named as Curator's {@code LeaderLatch} names its own
+ * ({@code _c_<uuid>-latch-<sequence>}) and holding the candidate's identity (UTF-8) as data.
+ * The child that sorts first, the way {@code LeaderLatch} sorts them, leads; so a {@code
+ * LeaderLatch} started on {@code <basePath>/<name>} with the same identity takes part in the
+ * same election, and both see the same leader. The term of a leadership period is the {@code
+ * czxid} of the leader's node: ZooKeeper's transaction ids only grow, also across restarts of
+ * the ensemble, and a later leader always holds a node created after the earlier leader's.
+ *
+ * <p><b>Session timeout as lease duration.</b> A candidate's node lives as long as its client's
+ * ZooKeeper session: the session timeout plays the role of the lease duration D, and the
+ * election's own {@code leaseDuration} setting is not used by this backend. {@link
+ * #validate} refuses a renew deadline that is not shorter than the session timeout, and a
+ * candidate does not report leadership while the session timeout the server negotiated is not
+ * longer than its renew deadline (servers clamp session timeouts to their {@code
+ * minSessionTimeout}/{@code maxSessionTimeout}).
+ *
+ * <p><b>Connection states</b> of the Curator client are mapped to observations of every
+ * candidate of this backend: {@code SUSPENDED} and {@code READ_ONLY} make it {@code UNKNOWN} at
+ * once (the store cannot tell, so neither leader nor follower); {@code RECONNECTED} makes it
+ * look again; {@code LOST} (the session expired, or Curator presumes it did) makes it {@code
+ * UNKNOWN} and drops its node, and the next round enrols it again with a new node.
+ *
+ * <p><b>Clients.</b> One Curator client serves every election and candidate of a backend. A
+ * backend built from a {@link Builder#connectString connect string} owns its client, starts it
+ * and closes it on {@link #close()}; a {@link Builder#client client passed in} stays open and
+ * stays the caller's.
+ *
+ * <p>Thread-safe. Every request to ZooKeeper is asynchronous; the callbacks run on the
+ * client's event thread, and the requests are sent from one thread of the backend.
+ */
+public final class ZooKeeperElectionBackend implements ElectionBackend {
+
+  /** The base path when none is given: {@code /elections}. */
+  public static final String DEFAULT_BASE_PATH = "/elections";
+  /** The session timeout of an owned client when none is given: 15 s, Kubernetes' lease duration. */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(15);
+  /** How long an owned client waits for a connection before an operation fails: 5 s. */
+  public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+
+  private static final Logger log = LoggerFactory.getLogger(ZooKeeperElectionBackend.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final CuratorFramework client;
+  private final boolean ownsClient;
+  private final String basePath;
+  private final Duration sessionTimeout; // null: a client passed in without a declared timeout
+  private final List<ACL> acl; // null: the client's ACLProvider
+  private final String label;
+  private final ExecutorService io;
+  private final Set<ZooKeeperCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final ConnectionStateListener listener = (c, state) -> stateChanged(state);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
+  private volatile boolean suspended;
+
+  private ZooKeeperElectionBackend(Builder b) {
+    this.basePath = b.basePath;
+    this.acl = b.acl;
+    this.label = "zookeeper-" + IDS.incrementAndGet();
+    if (b.client != null) {
+      this.client = b.client;
+      this.ownsClient = false;
+      this.sessionTimeout = b.sessionTimeout;
+    } else {
+      CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
+          .connectString(b.connectString)
+          .sessionTimeoutMs(toMillis(b.sessionTimeout()))
+          .connectionTimeoutMs(toMillis(b.connectionTimeout))
+          .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
+          // keep the connect string as given (no switch to the ensemble's own addresses)
+          .ensembleTracker(false)
+          .threadFactory(daemonThreads(label + "-curator"));
+      if (b.digestUser != null) {
+        cb.authorization("digest",
+            (b.digestUser + ":" + b.digestPassword).getBytes(StandardCharsets.UTF_8));
+      }
+      this.client = cb.build();
+      this.ownsClient = true;
+      this.sessionTimeout = b.sessionTimeout();
+    }
+    this.io = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, label + "-io");
+      t.setDaemon(true);
+      return t;
+    });
+    client.getConnectionStateListenable().addListener(listener);
+    if (ownsClient) {
+      suspended = true; // until CONNECTED
+      client.start();
+    } else {
+      suspended = !client.getZookeeperClient().isConnected();
+    }
+    log.info("{}: backend on {} (base path {}, session timeout {}, {} client)", label,
+        client.getZookeeperClient().getCurrentConnectionString(), basePath,
+        sessionTimeout == null ? "as the client's" : ElectionSettings.format(sessionTimeout),
+        ownsClient ? "own" : "caller's");
+  }
+
+  /** Starts building a backend; see {@link Builder}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code zookeeper}. */
+  @Override
+  public String name() {
+    return "zookeeper";
+  }
+
+  /** The base path under which the elections of this backend live. */
+  public String basePath() {
+    return basePath;
+  }
+
+  /** The Curator client of this backend (for the tests' fault injection). */
+  CuratorFramework client() {
+    return client;
+  }
+
+  /**
+   * Checks that ZooKeeper can hold the election: its name must be a valid ZooKeeper node name
+   * (not empty, no {@code /}, not {@code .} or {@code ..}, no control or reserved characters),
+   * and the renew deadline must be shorter than the session timeout, which is this backend's
+   * lease duration D. For a client passed in without a declared {@link Builder#sessionTimeout},
+   * the timeout it last negotiated is used when it has connected; otherwise the check is left
+   * to the candidates, which do not lead while the negotiated timeout is too short. Does no I/O.
+   *
+   * @throws IllegalArgumentException naming the setting and its value
+   */
+  @Override
+  public void validate(ElectionSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    String name = settings.name();
+    String problem = nodeNameProblem(name);
+    if (problem == null) {
+      try {
+        PathUtils.validatePath(electionPath(name));
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+      }
+    }
+    if (problem == null && electionPath(name).equals("/zookeeper")) {
+      problem = "/zookeeper is reserved by ZooKeeper";
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException("name '" + printable(name)
+          + "' is not a valid ZooKeeper node name: " + problem);
+    }
+    Duration timeout = effectiveSessionTimeout();
+    if (timeout != null && settings.renewDeadline().compareTo(timeout) >= 0) {
+      throw new IllegalArgumentException("renewDeadline ("
+          + ElectionSettings.format(settings.renewDeadline())
+          + ") must be shorter than sessionTimeout (" + ElectionSettings.format(timeout)
+          + "), which is the lease duration of the zookeeper backend");
+    }
+  }
+
+  /**
+   * Adds a candidate; it enrols (creates its node) on its first poll.
+   *
+   * @throws IllegalStateException if this backend was closed
+   */
+  @Override
+  public Candidate join(CandidateContext context) {
+    Objects.requireNonNull(context, "context");
+    if (closed.get()) {
+      throw new IllegalStateException(label + " is closed");
+    }
+    ZooKeeperCandidate candidate = new ZooKeeperCandidate(this, context);
+    candidates.add(candidate);
+    if (closed.get()) {
+      candidates.remove(candidate);
+      throw new IllegalStateException(label + " is closed");
+    }
+    return candidate;
+  }
+
+  /**
+   * Closes the backend: candidates still open give up their nodes, the connection-state
+   * listener is removed, and the client is closed if this backend made it (which ends its
+   * session, so ZooKeeper removes whatever ephemeral node remains). Idempotent; may block for
+   * as long as closing the Curator client takes.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (ZooKeeperCandidate c : candidates) {
+      c.abandon();
+    }
+    candidates.clear();
+    client.getConnectionStateListenable().removeListener(listener);
+    if (ownsClient) {
+      try {
+        client.close();
+      } catch (RuntimeException e) {
+        log.warn("{}: closing the Curator client failed", label, e);
+      }
+    }
+    io.shutdown();
+    try {
+      if (!io.awaitTermination(1, TimeUnit.SECONDS)) {
+        io.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      io.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    log.info("{}: closed", label);
+  }
+
+  @Override
+  public String toString() {
+    return "ZooKeeperElectionBackend{" + label + ", " + basePath + (closed.get() ? ", closed" : "")
+        + "}";
+  }
+
+  // ---------------------------------------------------------------- for the candidates
+
+  String label() {
+    return label;
+  }
+
+  ExecutorService io() {
+    return io;
+  }
+
+  List<ACL> acl() {
+    return acl;
+  }
+
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  boolean isSuspended() {
+    return suspended;
+  }
+
+  String electionPath(String name) {
+    return ZKPaths.makePath(basePath, name);
+  }
+
+  void remove(ZooKeeperCandidate candidate) {
+    candidates.remove(candidate);
+  }
+
+  /** Whether the client is connected now. No I/O. */
+  boolean connected() {
+    return !closed.get() && client.getState() == CuratorFrameworkState.STARTED
+        && client.getZookeeperClient().isConnected();
+  }
+
+  /** The id of the client's current session, 0 when it has none. Call only when connected. */
+  long sessionId() {
+    try {
+      return client.getZookeeperClient().getZooKeeper().getSessionId();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Why a candidate with this renew deadline cannot lead on the session the server negotiated,
+   * or null when it can (or nothing was negotiated yet).
+   */
+  String negotiatedProblem(Duration renewDeadline) {
+    int negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+    if (negotiated <= 0 || Duration.ofMillis(negotiated).compareTo(renewDeadline) > 0) {
+      return null;
+    }
+    String problem = "the server negotiated a session timeout of "
+        + ElectionSettings.format(Duration.ofMillis(negotiated))
+        + ", not longer than renewDeadline (" + ElectionSettings.format(renewDeadline)
+        + "); raise the server's minSessionTimeout or shorten renewDeadline";
+    if (warnedNegotiated.compareAndSet(false, true)) {
+      log.warn("{}: {}", label, problem);
+    }
+    return problem;
+  }
+
+  private Duration effectiveSessionTimeout() {
+    if (sessionTimeout != null) {
+      return sessionTimeout;
+    }
+    int negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+    return negotiated > 0 ? Duration.ofMillis(negotiated) : null;
+  }
+
+  /** All connection-state mapping of the backend stands here. */
+  private void stateChanged(ConnectionState state) {
+    log.info("{}: connection {}", label, state);
+    switch (state) {
+      case CONNECTED:
+      case RECONNECTED:
+        suspended = false;
+        candidates.forEach(ZooKeeperCandidate::reconnected);
+        break;
+      case SUSPENDED:
+        suspended = true;
+        candidates.forEach(c -> c.cannotTell("connection SUSPENDED"));
+        break;
+      case READ_ONLY:
+        suspended = true;
+        candidates.forEach(c -> c.cannotTell("connection READ_ONLY"));
+        break;
+      case LOST:
+        suspended = true;
+        candidates.forEach(ZooKeeperCandidate::sessionLost);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- validation helpers
+
+  /** Why name cannot be one ZooKeeper node name, or null when it can. */
+  static String nodeNameProblem(String name) {
+    if (name.isEmpty()) {
+      return "it is empty";
+    }
+    if (name.equals(".") || name.equals("..")) {
+      return "'.' and '..' are not allowed";
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c == '/') {
+        return "it contains '/' at index " + i;
+      }
+      if (c <= '\u001f' || (c >= '\u007f' && c <= '\u009f')) {
+        return "it contains the control character U+" + String.format("%04X", (int) c)
+            + " at index " + i;
+      }
+      if ((c >= '\ud800' && c <= '\uf8ff') || (c >= '\ufff0' && c <= '\uffff')) {
+        return "it contains the character U+" + String.format("%04X", (int) c)
+            + " at index " + i + ", which ZooKeeper refuses";
+      }
+    }
+    return null;
+  }
+
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c <= '\u001f' || (c >= '\u007f' && c <= '\u009f')) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  static String normalizeBasePath(String basePath) {
+    Objects.requireNonNull(basePath, "basePath");
+    String p = basePath;
+    if (p.length() > 1 && p.endsWith("/")) {
+      p = p.substring(0, p.length() - 1);
+    }
+    if (!p.startsWith("/")) {
+      throw new IllegalArgumentException("basePath '" + basePath + "' must start with '/'");
+    }
+    try {
+      PathUtils.validatePath(p);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("basePath '" + basePath
+          + "' is not a valid ZooKeeper path: " + e.getMessage(), e);
+    }
+    if (p.equals("/zookeeper") || p.startsWith("/zookeeper/")) {
+      throw new IllegalArgumentException("basePath '" + basePath
+          + "' is under /zookeeper, which ZooKeeper reserves");
+    }
+    return p;
+  }
+
+  private static int toMillis(Duration d) {
+    return (int) d.toMillis();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Builds a {@link ZooKeeperElectionBackend}, validating each setting as it is given. Give
+   * either a {@link #connectString} (the backend makes, owns and closes its client) or a
+   * started {@link #client}. Not thread-safe.
+   */
+  public static final class Builder {
+
+    private String connectString;
+    private CuratorFramework client;
+    private String basePath = DEFAULT_BASE_PATH;
+    private Duration sessionTimeout;
+    private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+    private List<ACL> acl;
+    private String digestUser;
+    private String digestPassword;
+
+    private Builder() {
+    }
+
+    /**
+     * The ZooKeeper ensemble to connect to, as ZooKeeper takes it: {@code host:port[,host:port]}.
+     * The backend makes its own Curator client, starts it at {@link #build()} and closes it on
+     * {@link ZooKeeperElectionBackend#close()}.
+     *
+     * @throws IllegalArgumentException if blank or containing white space
+     */
+    public Builder connectString(String connectString) {
+      Objects.requireNonNull(connectString, "connectString");
+      if (connectString.isBlank() || connectString.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("connectString '" + connectString
+            + "' must be host:port[,host:port] without spaces");
+      }
+      this.connectString = connectString;
+      return this;
+    }
+
+    /**
+     * A started Curator client to use instead of a connect string. The backend registers a
+     * connection-state listener on it (removed on close) and never closes it. Its connection
+     * state error policy should be Curator's default {@code StandardConnectionStateErrorPolicy}.
+     */
+    public Builder client(CuratorFramework client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * The path under which elections live (default {@value ZooKeeperElectionBackend#DEFAULT_BASE_PATH}); election
+     * {@code name} is the node {@code <basePath>/<name>}. Created as container nodes when needed.
+     *
+     * @throws IllegalArgumentException if not an absolute, valid ZooKeeper path, or under
+     *     {@code /zookeeper}
+     */
+    public Builder basePath(String basePath) {
+      this.basePath = normalizeBasePath(basePath);
+      return this;
+    }
+
+    /**
+     * The session timeout, which plays the role of the lease duration D: a crashed candidate's
+     * node disappears this long after its client was last heard of, and the renew deadline of
+     * every election must be shorter. Default {@code 15s} for a client the backend makes. For a
+     * client passed in, declare the timeout it was built with, so that {@code build()} of an
+     * election can check the renew deadline against it.
+     *
+     * @throws IllegalArgumentException if not positive or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public Builder sessionTimeout(Duration sessionTimeout) {
+      this.sessionTimeout = requireMillis(sessionTimeout, "sessionTimeout");
+      return this;
+    }
+
+    /**
+     * How long the client the backend makes waits for a connection before an operation fails
+     * (default 5 s). Not used with a client passed in.
+     *
+     * @throws IllegalArgumentException if not positive or longer than {@code Integer.MAX_VALUE} ms
+     */
+    public Builder connectionTimeout(Duration connectionTimeout) {
+      this.connectionTimeout = requireMillis(connectionTimeout, "connectionTimeout");
+      return this;
+    }
+
+    /**
+     * The ACL of the nodes the backend creates (the election nodes, their parents, and the
+     * candidates' nodes). Default: the client's {@code ACLProvider}, which for a client the
+     * backend makes is {@code OPEN_ACL_UNSAFE}. Every candidate needs READ on the election
+     * node's children and the candidates' nodes, and CREATE and DELETE on the election node.
+     *
+     * @throws IllegalArgumentException if empty
+     */
+    public Builder acl(List<ACL> acl) {
+      Objects.requireNonNull(acl, "acl");
+      if (acl.isEmpty()) {
+        throw new IllegalArgumentException("acl must not be empty, got []");
+      }
+      acl.forEach(a -> Objects.requireNonNull(a, "acl entry"));
+      this.acl = List.copyOf(acl);
+      return this;
+    }
+
+    /**
+     * Authenticates the client the backend makes with ZooKeeper's {@code digest} scheme, as
+     * {@code user:password}. Combine with {@link #acl} (e.g. {@code
+     * ZooDefs.Ids.CREATOR_ALL_ACL}) to protect the nodes. Not available with a client passed in
+     * (authenticate that client yourself).
+     *
+     * @throws IllegalArgumentException if user is blank or contains ':'
+     */
+    public Builder digestAuth(String user, String password) {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(password, "password");
+      if (user.isBlank() || user.indexOf(':') >= 0) {
+        throw new IllegalArgumentException("digest user '" + user
+            + "' must be non-blank and without ':'");
+      }
+      this.digestUser = user;
+      this.digestPassword = password;
+      return this;
+    }
+
+    /**
+     * Builds the backend. A backend with its own client starts connecting at once, in the
+     * background: this method does not wait for the connection.
+     *
+     * @throws IllegalStateException if neither or both of connectString and client were given
+     * @throws IllegalArgumentException if a client passed in is not started, or digest auth is
+     *     combined with a client passed in
+     */
+    public ZooKeeperElectionBackend build() {
+      if (connectString == null && client == null) {
+        throw new IllegalStateException(
+            "connectString or client is required: call one of them before build()");
+      }
+      if (connectString != null && client != null) {
+        throw new IllegalStateException("connectString ('" + connectString
+            + "') and client are exclusive: give one of them");
+      }
+      if (client != null) {
+        if (client.getState() != CuratorFrameworkState.STARTED) {
+          throw new IllegalArgumentException("client must be started, but its state is "
+              + client.getState());
+        }
+        if (digestUser != null) {
+          throw new IllegalArgumentException("digestAuth (user '" + digestUser
+              + "') needs a client made by the backend; authenticate the client passed in");
+        }
+      }
+      return new ZooKeeperElectionBackend(this);
+    }
+
+    private Duration sessionTimeout() {
+      return sessionTimeout != null ? sessionTimeout : DEFAULT_SESSION_TIMEOUT;
+    }
+
+    private static Duration requireMillis(Duration d, String setting) {
+      ElectionSettings.requirePositive(d, setting);
+      if (d.toMillis() < 1 || d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+        throw new IllegalArgumentException(setting + " must be between 1ms and "
+            + Integer.MAX_VALUE + "ms, got " + ElectionSettings.format(d));
+      }
+      return d;
+    }
+  }
+}
