@@ -1,0 +1,107 @@
+package io.github.election;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.election.spi.ElectionSettings;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class BuilderTest {
+
+  private final ScriptedBackend backend = new ScriptedBackend();
+
+  @Test
+  void defaultsFollowKubernetesComponents() {
+    try (LeaderElection e = LeaderElection.builder(backend).name("jobs").build()) {
+      assertThat(e.name()).isEqualTo("jobs");
+      assertThat(e.identity()).isNotBlank();
+      assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
+      assertThat(e.leader()).isEmpty();
+      assertThat(e.term()).isEqualTo(LeadershipEvent.NO_TERM);
+    }
+    assertThat(LeaderElection.Builder.DEFAULT_LEASE_DURATION).isEqualTo(Duration.ofSeconds(15));
+    assertThat(LeaderElection.Builder.DEFAULT_RENEW_DEADLINE).isEqualTo(Duration.ofSeconds(10));
+    assertThat(LeaderElection.Builder.DEFAULT_RETRY_PERIOD).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void renewDeadlineMustBeShorterThanLeaseDuration() {
+    assertThatThrownBy(() -> LeaderElection.builder(backend).name("jobs")
+        .renewDeadline(Duration.ofSeconds(15)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("renewDeadline (15s) must be shorter than leaseDuration (15s)");
+  }
+
+  @Test
+  void retryPeriodMustBeShorterThanRenewDeadline() {
+    assertThatThrownBy(() -> LeaderElection.builder(backend).name("jobs")
+        .retryPeriod(Duration.ofMillis(10_500)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("retryPeriod (10.5s) must be shorter than renewDeadline (10s)");
+  }
+
+  @Test
+  void durationsMustBePositive() {
+    LeaderElection.Builder b = LeaderElection.builder(backend);
+    assertThatThrownBy(() -> b.leaseDuration(Duration.ZERO))
+        .hasMessage("leaseDuration must be positive, got 0s");
+    assertThatThrownBy(() -> b.renewDeadline(Duration.ofMillis(-250)))
+        .hasMessage("renewDeadline must be positive, got -250ms");
+    assertThatThrownBy(() -> b.retryPeriod(Duration.ofNanos(-1)))
+        .hasMessage("retryPeriod must be positive, got -1ns");
+    assertThatThrownBy(() -> b.drainTimeout(Duration.ofSeconds(-1)))
+        .hasMessage("drainTimeout must not be negative, got -1s");
+    assertThatThrownBy(() -> b.leaseDuration(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("leaseDuration");
+  }
+
+  @Test
+  void namesMustNotBeBlank() {
+    LeaderElection.Builder b = LeaderElection.builder(backend);
+    assertThatThrownBy(() -> b.name("  ")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must not be blank, got '  '");
+    assertThatThrownBy(() -> b.identity("")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("identity must not be blank, got ''");
+    assertThatThrownBy(() -> b.identity(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("identity");
+    assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("name is required");
+    assertThatThrownBy(() -> LeaderElection.builder(null)).isInstanceOf(NullPointerException.class)
+        .hasMessage("backend");
+  }
+
+  @Test
+  void nullCallbacksAreRefused() {
+    LeaderElection.Builder b = LeaderElection.builder(backend).name("jobs");
+    assertThatThrownBy(() -> b.whileLeader(null)).hasMessage("whileLeader");
+    assertThatThrownBy(() -> b.ticker(null)).hasMessage("ticker");
+    assertThatThrownBy(() -> b.notificationExecutor(null)).hasMessage("notificationExecutor");
+    try (LeaderElection e = b.build()) {
+      assertThatThrownBy(() -> e.subscribe(null)).isInstanceOf(NullPointerException.class)
+          .hasMessage("listener");
+    }
+  }
+
+  @Test
+  void theBackendMayRefuseSettings() {
+    ScriptedBackend picky = new ScriptedBackend() {
+      @Override
+      public void validate(ElectionSettings settings) {
+        throw new IllegalArgumentException("name '" + settings.name() + "' is not a valid key");
+      }
+    };
+    assertThatThrownBy(() -> LeaderElection.builder(picky).name("a/b").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("name 'a/b' is not a valid key");
+  }
+
+  @Test
+  void durationsAreFormattedForPeople() {
+    assertThat(ElectionSettings.format(Duration.ofSeconds(15))).isEqualTo("15s");
+    assertThat(ElectionSettings.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
+    assertThat(ElectionSettings.format(Duration.ofMillis(250))).isEqualTo("250ms");
+    assertThat(ElectionSettings.format(Duration.ofNanos(1500))).isEqualTo("1500ns");
+    assertThat(ElectionSettings.format(Duration.ofNanos(2000))).isEqualTo("2us");
+    assertThat(ElectionSettings.format(Duration.ZERO)).isEqualTo("0s");
+  }
+}

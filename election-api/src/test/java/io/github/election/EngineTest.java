@@ -1,0 +1,198 @@
+package io.github.election;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.election.spi.Observation;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The engine, driven by a backend whose answers the test gives by hand, on a manual clock. */
+class EngineTest {
+
+  private final ScriptedBackend backend = new ScriptedBackend();
+  private final ManualTicker ticker = new ManualTicker();
+  private final List<LeaderElection> opened = new CopyOnWriteArrayList<>();
+
+  private LeaderElection election() {
+    LeaderElection e = LeaderElection.builder(backend).name("jobs").identity("me").ticker(ticker)
+        .leaseDuration(Duration.ofSeconds(15)).renewDeadline(Duration.ofSeconds(10))
+        .retryPeriod(Duration.ofSeconds(2)).drainTimeout(Duration.ofSeconds(1)).build();
+    opened.add(e);
+    return e;
+  }
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(LeaderElection::close);
+  }
+
+  @Test
+  void leadsOnlyAfterAPollSaysSoAndForRAfterItWasSent() {
+    LeaderElection e = election();
+    e.start();
+    assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
+    CompletableFuture<Observation> poll = backend.nextPoll();
+    long sentAround = ticker.read();
+    ticker.advance(Duration.ofSeconds(3)); // the answer takes 3 s to come back
+    poll.complete(Observation.leading(7));
+    assertThat(e.isLeader()).isTrue();
+    assertThat(e.leader()).contains("me");
+    assertThat(e.term()).isEqualTo(7);
+    ticker.advance(Duration.ofMillis(6_999)); // 9.999 s after the poll was sent
+    assertThat(e.isLeader()).isTrue();
+    ticker.advance(Duration.ofMillis(1));
+    LeadershipEvent expired = e.current();
+    assertThat(expired.state()).isEqualTo(LeadershipState.UNKNOWN);
+    assertThat(expired.sinceNanos()).as("expiry dates from the deadline")
+        .isEqualTo(sentAround + Duration.ofSeconds(10).toNanos());
+  }
+
+  @Test
+  void anAnswerThatComesAfterTheDeadlineVouchesForNothing() {
+    LeaderElection e = election();
+    e.start();
+    CompletableFuture<Observation> poll = backend.nextPoll();
+    ticker.advance(Duration.ofSeconds(10));
+    poll.complete(Observation.leading(1));
+    assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
+  }
+
+  @Test
+  void pushedObservationsCanTakeLeadershipAwayButNeverGrantIt() {
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.following("other", 3));
+    assertThat(e.current().leader()).contains("other");
+    backend.context.observed(Observation.leading(4)); // no send time: only a hint to poll
+    assertThat(e.isLeader()).isFalse();
+    backend.answer(Observation.leading(4));
+    assertThat(e.isLeader()).isTrue();
+    backend.context.observed(Observation.unknown("connection SUSPENDED"));
+    assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
+  }
+
+  @Test
+  void aFailedPollKeepsTheStateUntilTheDeadline() {
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.leading(1));
+    backend.nextPoll().completeExceptionally(new IllegalStateException("connection refused"));
+    assertThat(e.isLeader()).isTrue();
+    ticker.advance(Duration.ofSeconds(10));
+    assertThat(e.isLeader()).isFalse();
+  }
+
+  @Test
+  void changesReachListenersInOrderAndOnlyOnChange() {
+    LeaderElection e = election();
+    List<LeadershipEvent> seen = new CopyOnWriteArrayList<>();
+    e.subscribe(seen::add);
+    e.start();
+    backend.answer(Observation.following("other", 3));
+    backend.answer(Observation.following("other", 3)); // no change: no call
+    backend.answer(Observation.leading(4));
+    await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 3);
+    assertThat(seen).extracting(LeadershipEvent::state).containsExactly(LeadershipState.UNKNOWN,
+        LeadershipState.FOLLOWER, LeadershipState.LEADER);
+    assertThat(seen).extracting(LeadershipEvent::sequence).isSorted().doesNotHaveDuplicates();
+  }
+
+  @Test
+  void resignLeavesLeaderAtOnceThenReleases() {
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.leading(1));
+    e.resign();
+    assertThat(e.current().state()).isEqualTo(LeadershipState.FOLLOWER);
+    assertThat(backend.releases.get()).isEqualTo(1);
+  }
+
+  @Test
+  void lifeCycleIsChecked() {
+    LeaderElection e = election();
+    assertThatThrownBy(e::resign).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("LATENT");
+    e.start();
+    assertThatThrownBy(e::start).isInstanceOf(IllegalStateException.class);
+    e.close();
+    e.close();
+    assertThatThrownBy(e::start).isInstanceOf(IllegalStateException.class);
+    assertThat(backend.leaves.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aSubscriberOfAClosedElectionHearsTheFinalViewOnce() {
+    LeaderElection e = election();
+    e.start();
+    e.close();
+    List<LeadershipEvent> seen = new CopyOnWriteArrayList<>();
+    e.subscribe(seen::add);
+    await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() == 1);
+    assertThat(seen.get(0).state()).isEqualTo(LeadershipState.UNKNOWN);
+  }
+
+  @Test
+  void awaitWakesUpOnChangeAndOnTimeout() throws InterruptedException {
+    LeaderElection e = election();
+    e.start();
+    assertThat(e.await(LeadershipEvent::isLeader, Duration.ofMillis(50))).isFalse();
+    Thread answer = new Thread(() -> backend.answer(Observation.leading(2)));
+    answer.start();
+    assertThat(e.await(LeadershipEvent::isLeader, Duration.ofSeconds(5))).isTrue();
+  }
+
+  @Test
+  void closingLeavesNoThreadOfTheElectionBehind() throws InterruptedException {
+    LeaderElection e = election();
+    CountDownLatch stuck = new CountDownLatch(1);
+    e.subscribe(ev -> {
+      try {
+        stuck.await(); // a listener that never returns by itself
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    e.start();
+    backend.answer(Observation.leading(1));
+    assertThat(electionThreads()).isNotEmpty();
+    e.close();
+    await("no election thread left").atMost(Duration.ofSeconds(5))
+        .until(() -> electionThreads().isEmpty());
+  }
+
+  @Test
+  void leaderWorkRunsWhileLeadingAndIsInterruptedOnLoss() {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch interrupted = new CountDownLatch(1);
+    LeaderElection e = LeaderElection.builder(backend).name("jobs").identity("me").ticker(ticker)
+        .whileLeader(term -> {
+          started.countDown();
+          try {
+            new CountDownLatch(1).await();
+          } catch (InterruptedException ex) {
+            interrupted.countDown();
+          }
+        }).build();
+    opened.add(e);
+    e.start();
+    backend.answer(Observation.leading(1));
+    await().atMost(Duration.ofSeconds(5)).until(() -> started.getCount() == 0);
+    backend.context.observed(Observation.following("other", 2));
+    await().atMost(Duration.ofSeconds(5)).until(() -> interrupted.getCount() == 0);
+  }
+
+  private static Set<String> electionThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(n -> n.startsWith("election-") || n.contains("-leader-term-"))
+        .collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,77 @@
+package io.github.election;
+
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.Observation;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A backend whose every poll waits for the test to answer it. */
+class ScriptedBackend implements ElectionBackend {
+
+  final LinkedBlockingQueue<CompletableFuture<Observation>> polls = new LinkedBlockingQueue<>();
+  final AtomicInteger releases = new AtomicInteger();
+  final AtomicInteger leaves = new AtomicInteger();
+  volatile CandidateContext context;
+
+  @Override
+  public String name() {
+    return "scripted";
+  }
+
+  @Override
+  public Candidate join(CandidateContext ctx) {
+    this.context = ctx;
+    return new Candidate() {
+      @Override
+      public CompletionStage<Observation> poll() {
+        CompletableFuture<Observation> f = new CompletableFuture<>();
+        polls.add(f);
+        return f;
+      }
+
+      @Override
+      public CompletionStage<Void> release() {
+        releases.incrementAndGet();
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public CompletionStage<Void> leave() {
+        leaves.incrementAndGet();
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+  }
+
+  /** The next poll the engine makes, waiting up to 5 s for it. */
+  CompletableFuture<Observation> nextPoll() {
+    try {
+      CompletableFuture<Observation> f = polls.poll(5, TimeUnit.SECONDS);
+      if (f == null) {
+        throw new AssertionError("the engine made no poll within 5s");
+      }
+      return f;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Answers the next poll. */
+  void answer(Observation o) {
+    nextPoll().complete(o);
+  }
+
+  static Duration seconds(long s) {
+    return Duration.ofSeconds(s);
+  }
+
+  @Override
+  public void close() {
+  }
+}
