@@ -284,11 +284,13 @@ public interface LeaderElection extends AutoCloseable {
     }
 
     private static String defaultIdentity() {
-      String host;
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (Exception e) {
-        host = "candidate";
+      String host = System.getenv("HOSTNAME"); // a pod's name in Kubernetes
+      if (host == null || host.isBlank()) {
+        try {
+          host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | SecurityException e) {
+          host = "candidate";
+        }
       }
       return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
     }

@@ -1018,15 +1018,22 @@ public abstract class ElectionCompatibilityKit {
       }
       Optional<Integer> left = fixture.recordsOf(electionName);
       left.ifPresent(n -> assertThat(n).as("records of the election left in the store").isZero());
-      await("threads made during the test end", Duration.ofSeconds(10), () -> {
-        List<Thread> extra = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-          if (!before.contains(t) && t.isAlive() && !isHarmless(t)) {
-            extra.add(t);
+      AtomicReference<List<Thread>> leftovers = new AtomicReference<>(List.of());
+      try {
+        await("threads made during the test end", Duration.ofSeconds(10), () -> {
+          List<Thread> extra = new ArrayList<>();
+          for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (!before.contains(t) && t.isAlive() && !isHarmless(t) && !fixture.isStoreThread(t)) {
+              extra.add(t);
+            }
           }
-        }
-        return extra.isEmpty();
-      });
+          leftovers.set(extra);
+          return extra.isEmpty();
+        });
+      } catch (AssertionError e) {
+        throw new AssertionError("C3: threads left 10s after every election and client closed: "
+            + leftovers.get(), e);
+      }
     }
 
     /** Settings out of order or out of range, blank names and null listeners fail at build time. */

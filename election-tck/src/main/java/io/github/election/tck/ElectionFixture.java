@@ -111,6 +111,14 @@ public interface ElectionFixture extends AutoCloseable {
     return java.util.Optional.empty();
   }
 
+  /**
+   * Whether a thread belongs to the store itself (an in-process server, a mock API server, a
+   * proxy of the fixture), not to the clients: the kit's check of rule C3 ignores such threads.
+   */
+  default boolean isStoreThread(Thread thread) {
+    return thread.getName().startsWith("tcp-proxy-");
+  }
+
   /** Stops the store and frees what the fixture holds. */
   @Override
   void close();
