@@ -1,5 +1,8 @@
 package io.github.election.spi;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * A coordination store, as the engine of {@code LeaderElection} uses it: the service provider
  * interface that a backend (ZooKeeper, etcd, Kubernetes, in-memory, your own) implements.
@@ -37,6 +40,18 @@ public interface ElectionBackend extends AutoCloseable {
    * @throws IllegalStateException if this backend was closed
    */
   Candidate join(CandidateContext context);
+
+  /**
+   * Looks at who leads an election without taking part in it (for status commands and
+   * dashboards). The answer is a snapshot and may be stale by the time it is read.
+   *
+   * @return a stage that completes with what the store says, or exceptionally when the store
+   *     cannot be read or this backend cannot look ({@link UnsupportedOperationException})
+   */
+  default CompletionStage<LeaderInfo> inspect(String election) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(
+        "backend " + name() + " cannot inspect an election without taking part"));
+  }
 
   /**
    * Frees what the backend holds (clients, sessions, leases, threads) that it made itself; a

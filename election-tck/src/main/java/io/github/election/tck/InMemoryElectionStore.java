@@ -4,6 +4,7 @@ import io.github.election.Ticker;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -195,7 +196,14 @@ public final class InMemoryElectionStore {
     if (before != after) {
       toTell.addAll(watchersOf(election));
     }
+    markLeader(after);
     return after;
+  }
+
+  private static void markLeader(Record leader) {
+    if (leader != null && leader.since == null) {
+      leader.since = java.time.Instant.now();
+    }
   }
 
   private List<CandidateContext> watchersOf(String election) {
@@ -231,6 +239,7 @@ public final class InMemoryElectionStore {
         }
       }
       own.renewedAt = ticker.read();
+      markLeader(leader);
       result = leader == own ? Observation.leading(own.revision)
           : Observation.following(leader.identity, leader.revision);
     }
@@ -269,6 +278,7 @@ public final class InMemoryElectionStore {
       if (after != before) {
         toTell.addAll(watchersOf(election));
       }
+      markLeader(after);
     }
     toTell.forEach(CandidateContext::changed);
     return CompletableFuture.completedFuture(null);
@@ -295,6 +305,7 @@ public final class InMemoryElectionStore {
     final String identity;
     final long revision;
     final long leaseNanos;
+    java.time.Instant since; // when it became the leader
     long renewedAt;
 
     Record(Client client, String identity, long revision, long leaseNanos, long renewedAt) {
@@ -355,6 +366,23 @@ public final class InMemoryElectionStore {
             .add(new Watch(this, context));
         return m;
       }
+    }
+
+    @Override
+    public CompletionStage<LeaderInfo> inspect(String election) {
+      List<CandidateContext> toTell = new ArrayList<>();
+      LeaderInfo info;
+      synchronized (store.lock) {
+        Optional<String> refusal = store.refusal(this);
+        if (refusal.isPresent()) {
+          return CompletableFuture.failedFuture(new IllegalStateException(refusal.get()));
+        }
+        Record leader = store.sweep(election, toTell);
+        info = leader == null ? new LeaderInfo(election, null, 0, null)
+            : new LeaderInfo(election, leader.identity, leader.revision, leader.since);
+      }
+      toTell.forEach(CandidateContext::changed);
+      return CompletableFuture.completedFuture(info);
     }
 
     @Override
