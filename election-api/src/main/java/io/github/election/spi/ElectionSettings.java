@@ -104,6 +104,40 @@ public final class ElectionSettings {
     return value;
   }
 
+  /**
+   * Reads a duration as people and URIs write it: {@code 250ms}, {@code 15s}, {@code 1.5s},
+   * {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT15S}).
+   *
+   * @param setting the name of the setting, for the error message
+   * @throws IllegalArgumentException naming the setting and the text when it is no duration
+   */
+  public static Duration parseDuration(String text, String setting) {
+    Objects.requireNonNull(text, setting);
+    String t = text.trim();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)")
+        .matcher(t);
+    try {
+      if (m.matches()) {
+        java.math.BigDecimal amount = new java.math.BigDecimal(m.group(1));
+        long unitNanos;
+        switch (m.group(2)) {
+          case "ns": unitNanos = 1L; break;
+          case "us": unitNanos = 1_000L; break;
+          case "ms": unitNanos = 1_000_000L; break;
+          case "s": unitNanos = 1_000_000_000L; break;
+          case "m": unitNanos = 60_000_000_000L; break;
+          default: unitNanos = 3_600_000_000_000L; break;
+        }
+        return Duration.ofNanos(amount.multiply(java.math.BigDecimal.valueOf(unitNanos))
+            .longValueExact());
+      }
+      return Duration.parse(t);
+    } catch (ArithmeticException | java.time.format.DateTimeParseException e) {
+      throw new IllegalArgumentException(setting + " '" + text
+          + "' is not a duration; write it like 250ms, 15s, 1.5s, 2m or PT15S", e);
+    }
+  }
+
   /** Formats a duration the way the error messages show it: {@code 15s}, {@code 250ms}, {@code 1.5s}. */
   public static String format(Duration d) {
     if (d.isZero()) {

@@ -1,0 +1,97 @@
+package io.github.election.cli;
+
+import io.github.election.ElectionBackends;
+import io.github.election.LeaderElection;
+import io.github.election.LeadershipEvent;
+import io.github.election.LeadershipState;
+import io.github.election.spi.ElectionBackend;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The options every command that takes part in an election shares. */
+final class ElectionOptions {
+
+  @Option(names = "--backend", required = true, paramLabel = "URI",
+      description = "The store, e.g. zookeeper://127.0.0.1:2181/elections")
+  URI backend;
+
+  @Option(names = "--election", required = true, paramLabel = "NAME",
+      description = "The election's name")
+  String election;
+
+  @Option(names = "--identity", paramLabel = "ID",
+      description = "This candidate's identity (default: host name and process id)")
+  String identity;
+
+  @Option(names = "--lease-duration", paramLabel = "D", defaultValue = "15s",
+      description = "Lease duration D (default: ${DEFAULT-VALUE})")
+  Duration leaseDuration;
+
+  @Option(names = "--renew-deadline", paramLabel = "R", defaultValue = "10s",
+      description = "Renew deadline R (default: ${DEFAULT-VALUE})")
+  Duration renewDeadline;
+
+  @Option(names = "--retry-period", paramLabel = "P", defaultValue = "2s",
+      description = "Retry period P (default: ${DEFAULT-VALUE})")
+  Duration retryPeriod;
+
+  @Option(names = "--connect-timeout", paramLabel = "T", defaultValue = "30s",
+      description = "How long to wait for the store's first answer (default: ${DEFAULT-VALUE})")
+  Duration connectTimeout;
+
+  ElectionBackend open() {
+    return ElectionBackends.open(backend);
+  }
+
+  String identity() {
+    if (identity != null) {
+      return identity;
+    }
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "elect";
+      }
+    }
+    return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+  }
+
+  LeaderElection.Builder builder(ElectionBackend store) {
+    return LeaderElection.builder(store).name(election).identity(identity())
+        .leaseDuration(leaseDuration).renewDeadline(renewDeadline).retryPeriod(retryPeriod);
+  }
+
+  /**
+   * Waits for the store's first answer, showing progress each second on {@code err}.
+   *
+   * @return false if it did not come within the connect timeout
+   */
+  boolean awaitFirstAnswer(LeaderElection election, PrintWriter err) throws InterruptedException {
+    long end = System.nanoTime() + connectTimeout.toNanos();
+    long waited = 0;
+    while (System.nanoTime() < end) {
+      if (election.await(e -> e.state() != LeadershipState.UNKNOWN, Duration.ofSeconds(1))) {
+        return true;
+      }
+      waited++;
+      err.printf("elect: waiting for %s (%ds of %ds)%n", backend, waited,
+          connectTimeout.toSeconds());
+      err.flush();
+    }
+    err.printf("elect: no answer from %s within %s; is the store running and reachable?%n",
+        backend, connectTimeout);
+    err.flush();
+    return false;
+  }
+
+  static String describe(LeadershipEvent e) {
+    return e.state() + (e.leader().isPresent() ? " leader=" + e.leader().get() : "")
+        + (e.term() == LeadershipEvent.NO_TERM ? "" : " term=" + e.term());
+  }
+}

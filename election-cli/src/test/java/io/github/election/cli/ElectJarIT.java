@@ -1,0 +1,177 @@
+package io.github.election.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.election.zookeeper.EmbeddedZooKeeper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Drives the built elect.jar as a child process against a ZooKeeper started by the test. */
+class ElectJarIT {
+
+  @TempDir
+  Path dir;
+
+  private EmbeddedZooKeeper zk;
+  private final List<ElectProcess> processes = new ArrayList<>();
+
+  @BeforeEach
+  void startZooKeeper() {
+    zk = EmbeddedZooKeeper.start();
+  }
+
+  @AfterEach
+  void stopAll() {
+    processes.forEach(ElectProcess::close);
+    zk.close();
+  }
+
+  private ElectProcess elect(String... args) {
+    ElectProcess p = ElectProcess.start(dir, args);
+    processes.add(p);
+    return p;
+  }
+
+  private String backend() {
+    return "zookeeper://" + zk.connectString() + "/it?sessionTimeout=3s";
+  }
+
+  private String[] timings() {
+    return new String[] {"--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period",
+        "250ms"};
+  }
+
+  @Test
+  void demoPrintsItsTimelineAndEnds() {
+    ElectProcess demo = elect("demo");
+    assertThat(demo.waitFor(60)).as("exit code of %s", demo).isZero();
+    String out = demo.out();
+    assertThat(out).contains("starting ZooKeeper in this process").contains("LEADER")
+        .contains("FOLLOWER").contains("crashes").contains("resigns")
+        .containsPattern("failover \\(leader crashed -> next LEADER\\): +\\d+\\.\\d ms")
+        .containsPattern("handover \\(leader resigned -> next LEADER\\): +\\d+\\.\\d ms")
+        .contains("all closed");
+  }
+
+  @Test
+  void runStartsTheCommandOnlyOnTheLeaderAndMovesItWithLeadership() throws IOException {
+    String script = "trap 'rm -f \"$ELECT_IDENTITY\"; exit 0' TERM; echo \"$ELECT_TERM\" > "
+        + "\"$ELECT_IDENTITY\"; while true; do sleep 0.1; done";
+    List<String> common = new ArrayList<>(List.of("run", "--backend", backend(), "--election",
+        "jobs"));
+    common.addAll(List.of(timings()));
+    List<String> a = new ArrayList<>(common);
+    a.addAll(List.of("--identity", "a", "--grace", "5s", "--", "sh", "-c", script));
+    ElectProcess first = elect(a.toArray(String[]::new));
+    await("a's command runs").atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("a")));
+
+    List<String> b = new ArrayList<>(common);
+    b.addAll(List.of("--identity", "b", "--", "sh", "-c", script));
+    ElectProcess second = elect(b.toArray(String[]::new));
+    await("b follows a").atMost(Duration.ofSeconds(20))
+        .until(() -> second.err().contains("FOLLOWER leader=a"));
+    assertThat(dir.resolve("b")).doesNotExist();
+
+    ElectProcess status = elect("status", "--backend", backend(), "--election", "jobs");
+    assertThat(status.waitFor(30)).as("%s", status).isZero();
+    assertThat(status.out()).contains("leader:   a").containsPattern("term: +\\d+");
+
+    first.terminate(); // SIGTERM: stops its command, releases leadership
+    assertThat(first.waitFor(30)).as("exit code of the terminated elect: %s", first).isEqualTo(143);
+    assertThat(dir.resolve("a")).as("a's command was stopped").doesNotExist();
+    await("b's command runs once a left").atMost(Duration.ofSeconds(10))
+        .until(() -> Files.exists(dir.resolve("b")));
+    long termA = 0;
+    long termB = Long.parseLong(Files.readString(dir.resolve("b")).trim());
+    Matcher m = Pattern.compile("leading in term (\\d+)").matcher(first.err());
+    if (m.find()) {
+      termA = Long.parseLong(m.group(1));
+    }
+    assertThat(termB).as("term of b after a").isGreaterThan(termA);
+  }
+
+  @Test
+  void runExitsWithTheCodeOfACommandThatEndsByItself() {
+    List<String> args = new ArrayList<>(List.of("run", "--backend", backend(), "--election",
+        "once"));
+    args.addAll(List.of(timings()));
+    args.addAll(List.of("--", "sh", "-c", "exit 7"));
+    ElectProcess run = elect(args.toArray(String[]::new));
+    assertThat(run.waitFor(30)).as("%s", run).isEqualTo(7);
+  }
+
+  @Test
+  void serveAnswersLeaderAndHealth() throws Exception {
+    List<String> args = new ArrayList<>(List.of("serve", "--backend", backend(), "--election",
+        "web", "--identity", "s1", "--port", "0"));
+    args.addAll(List.of(timings()));
+    ElectProcess serve = elect(args.toArray(String[]::new));
+    Pattern address = Pattern.compile("serving (http://127\\.0\\.0\\.1:\\d+)/leader");
+    await("serve prints its address").atMost(Duration.ofSeconds(20))
+        .until(() -> address.matcher(serve.out()).find());
+    Matcher m = address.matcher(serve.out());
+    assertThat(m.find()).isTrue();
+    String base = m.group(1);
+    HttpClient http = HttpClient.newHttpClient();
+    await("/leader shows s1 leading").atMost(Duration.ofSeconds(20)).until(() -> http.send(
+        HttpRequest.newBuilder(URI.create(base + "/leader")).build(),
+        HttpResponse.BodyHandlers.ofString()).body().contains("\"state\":\"LEADER\""));
+    HttpResponse<String> leader = http.send(HttpRequest.newBuilder(URI.create(base + "/leader"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(leader.statusCode()).isEqualTo(200);
+    assertThat(leader.body()).contains("\"election\":\"web\"").contains("\"leader\":\"s1\"")
+        .containsPattern("\"term\":[1-9]");
+    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).isEqualTo(200);
+    serve.terminate();
+    assertThat(serve.waitFor(30)).isEqualTo(143);
+  }
+
+  @Test
+  void mistakesGetMessagesAPersonCanActOn() {
+    ElectProcess unknown = elect("status", "--backend", "consul://127.0.0.1:8500", "--election",
+        "x");
+    assertThat(unknown.waitFor(30)).isEqualTo(2);
+    assertThat(unknown.err()).contains("no election backend for scheme 'consul'")
+        .contains("zookeeper").contains("memory");
+
+    ElectProcess badDuration = elect("run", "--backend", backend(), "--election", "x",
+        "--lease-duration", "soon", "--", "true");
+    assertThat(badDuration.waitFor(30)).isEqualTo(2);
+    assertThat(badDuration.err()).contains("--lease-duration").contains("soon");
+
+    ElectProcess badOrder = elect("run", "--backend", backend(), "--election", "x",
+        "--renew-deadline", "20s", "--", "true");
+    assertThat(badOrder.waitFor(30)).isEqualTo(2);
+    assertThat(badOrder.err()).contains("renewDeadline (20s) must be shorter than leaseDuration (15s)");
+
+    ElectProcess unreachable = elect("run", "--backend",
+        "zookeeper://127.0.0.1:1/x?sessionTimeout=3s&connectionTimeout=1s", "--election", "x",
+        "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "250ms",
+        "--connect-timeout", "2s", "--", "true");
+    assertThat(unreachable.waitFor(30)).as("%s", unreachable).isEqualTo(3);
+    assertThat(unreachable.err()).contains("waiting for").contains("no answer from");
+
+    for (String command : List.of("demo", "run", "status", "serve")) {
+      ElectProcess help = elect(command, "--help");
+      assertThat(help.waitFor(30)).isZero();
+      assertThat(help.out()).contains("Usage: elect " + command);
+    }
+  }
+}
