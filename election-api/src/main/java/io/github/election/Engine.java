@@ -75,6 +75,7 @@ final class Engine implements LeaderElection, CandidateContext {
   private boolean polling;
   private boolean pollRequested;
   private boolean pollsStopped;
+  private boolean storeCall; // release() or leave() under way: polls wait (Candidate is serial)
   private boolean yielding; // resigning or closing: a LEADING observation is not leadership
   private ScheduledFuture<?> nextPoll;
   private ScheduledFuture<?> deadlineCheck;
@@ -226,10 +227,13 @@ final class Engine implements LeaderElection, CandidateContext {
     signalAll();
     try {
       drainWork();
+      holdPolls(false);
       awaitStore(c.release(), "release");
     } finally {
       synchronized (lock) {
         yielding = false;
+        storeCall = false;
+        pollRequested = false;
         requestPoll();
       }
     }
@@ -262,10 +266,7 @@ final class Engine implements LeaderElection, CandidateContext {
     }
     signalAll();
     drainWork();
-    synchronized (lock) {
-      pollsStopped = true;
-      cancel(nextPoll);
-    }
+    holdPolls(true);
     awaitStore(c.leave(), "leave");
     long finalSequence;
     synchronized (lock) {
@@ -345,7 +346,7 @@ final class Engine implements LeaderElection, CandidateContext {
     if (lifecycle == Lifecycle.LATENT || lifecycle == Lifecycle.CLOSED || pollsStopped) {
       return;
     }
-    if (polling) {
+    if (polling || storeCall) {
       pollRequested = true;
       return;
     }
@@ -364,6 +365,7 @@ final class Engine implements LeaderElection, CandidateContext {
     synchronized (lock) {
       if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
         polling = false;
+        lock.notifyAll(); // holdPolls() may be waiting for this poll
         return;
       }
       c = candidate;
@@ -382,6 +384,7 @@ final class Engine implements LeaderElection, CandidateContext {
     boolean changed = false;
     synchronized (lock) {
       polling = false;
+      lock.notifyAll();
       if (lifecycle == Lifecycle.CLOSED) {
         return;
       }
@@ -402,7 +405,9 @@ final class Engine implements LeaderElection, CandidateContext {
         }
         changed = apply(observation, sentAt);
       }
-      if (pollRequested) {
+      if (storeCall) {
+        // release() or leave() goes next; requestPoll() resumes after it
+      } else if (pollRequested) {
         pollRequested = false;
         requestPoll();
       } else if (!pollsStopped) {
@@ -496,14 +501,8 @@ final class Engine implements LeaderElection, CandidateContext {
       }
       return false;
     }
-    snapshot = new Snapshot(candidateView, deadline, expires);
-    if (log.isDebugEnabled()) {
-      log.debug("{}: {} -> {}", label, old.event, candidateView);
-    } else if (old.event.state() != state) {
-      log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
-          leader == null ? "" : " (leader " + leader + ")",
-          term == LeadershipEvent.NO_TERM ? "" : " term " + term);
-    }
+    // recorded and logged before the getters can see it, so that whoever sees the new view
+    // finds the transition already recorded
     if (recorder != null) {
       try {
         recorder.record(old.event, candidateView);
@@ -511,6 +510,14 @@ final class Engine implements LeaderElection, CandidateContext {
         log.warn("{}: transition recorder threw", label, e);
       }
     }
+    if (log.isDebugEnabled()) {
+      log.debug("{}: {} -> {}", label, old.event, candidateView);
+    } else if (old.event.state() != state) {
+      log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
+          leader == null ? "" : " (leader " + leader + ")",
+          term == LeadershipEvent.NO_TERM ? "" : " term " + term);
+    }
+    snapshot = new Snapshot(candidateView, deadline, expires);
     if (work != null) {
       boolean wasLeader = old.event.state() == LEADER;
       boolean isLeader = state == LEADER;
@@ -558,6 +565,35 @@ final class Engine implements LeaderElection, CandidateContext {
   }
 
   // ---------------------------------------------------------------- closing helpers
+
+  /**
+   * Stops new polls (for good when {@code stop}) and waits, up to R, for the one under way, so
+   * that release() or leave() never overlaps a poll of the same candidate.
+   */
+  private void holdPolls(boolean stop) {
+    synchronized (lock) {
+      storeCall = true;
+      if (stop) {
+        pollsStopped = true;
+      }
+      cancel(nextPoll);
+      nextPoll = null;
+      long end = System.nanoTime() + renewNanos;
+      try {
+        while (polling) {
+          long left = end - System.nanoTime();
+          if (left <= 0) {
+            log.warn("{}: a store round is still under way after {}; going on", label,
+                ElectionSettings.format(settings.renewDeadline()));
+            return;
+          }
+          lock.wait(left / 1_000_000L, (int) (left % 1_000_000L));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 
   private void drainWork() {
     LeaderWork w;

@@ -32,6 +32,7 @@ class EngineTest {
 
   @AfterEach
   void closeAll() {
+    backend.failEveryPoll();
     opened.forEach(LeaderElection::close);
   }
 
@@ -44,7 +45,7 @@ class EngineTest {
     long sentAround = ticker.read();
     ticker.advance(Duration.ofSeconds(3)); // the answer takes 3 s to come back
     poll.complete(Observation.leading(7));
-    assertThat(e.isLeader()).isTrue();
+    awaitView(e, LeadershipEvent::isLeader);
     assertThat(e.leader()).contains("me");
     assertThat(e.term()).isEqualTo(7);
     ticker.advance(Duration.ofMillis(6_999)); // 9.999 s after the poll was sent
@@ -71,11 +72,12 @@ class EngineTest {
     LeaderElection e = election();
     e.start();
     backend.answer(Observation.following("other", 3));
+    awaitView(e, v -> v.leader().isPresent());
     assertThat(e.current().leader()).contains("other");
     backend.context.observed(Observation.leading(4)); // no send time: only a hint to poll
     assertThat(e.isLeader()).isFalse();
     backend.answer(Observation.leading(4));
-    assertThat(e.isLeader()).isTrue();
+    awaitView(e, LeadershipEvent::isLeader);
     backend.context.observed(Observation.unknown("connection SUSPENDED"));
     assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
   }
@@ -85,6 +87,7 @@ class EngineTest {
     LeaderElection e = election();
     e.start();
     backend.answer(Observation.leading(1));
+    awaitView(e, LeadershipEvent::isLeader);
     backend.nextPoll().completeExceptionally(new IllegalStateException("connection refused"));
     assertThat(e.isLeader()).isTrue();
     ticker.advance(Duration.ofSeconds(10));
@@ -111,6 +114,7 @@ class EngineTest {
     LeaderElection e = election();
     e.start();
     backend.answer(Observation.leading(1));
+    awaitView(e, LeadershipEvent::isLeader);
     e.resign();
     assertThat(e.current().state()).isEqualTo(LeadershipState.FOLLOWER);
     assertThat(backend.releases.get()).isEqualTo(1);
@@ -133,6 +137,7 @@ class EngineTest {
   void aSubscriberOfAClosedElectionHearsTheFinalViewOnce() {
     LeaderElection e = election();
     e.start();
+    backend.failEveryPoll();
     e.close();
     List<LeadershipEvent> seen = new CopyOnWriteArrayList<>();
     e.subscribe(seen::add);
@@ -164,6 +169,7 @@ class EngineTest {
     e.start();
     backend.answer(Observation.leading(1));
     assertThat(electionThreads()).isNotEmpty();
+    backend.failEveryPoll();
     e.close();
     await("no election thread left").atMost(Duration.ofSeconds(5))
         .until(() -> electionThreads().isEmpty());
@@ -188,6 +194,11 @@ class EngineTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> started.getCount() == 0);
     backend.context.observed(Observation.following("other", 2));
     await().atMost(Duration.ofSeconds(5)).until(() -> interrupted.getCount() == 0);
+  }
+
+  /** A poll's answer is applied on whichever thread completes it: wait for it to show. */
+  private static void awaitView(LeaderElection e, java.util.function.Predicate<LeadershipEvent> p) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> p.test(e.current()));
   }
 
   private static Set<String> electionThreads() {

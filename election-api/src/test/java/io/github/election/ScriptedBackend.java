@@ -18,6 +18,15 @@ class ScriptedBackend implements ElectionBackend {
   final AtomicInteger releases = new AtomicInteger();
   final AtomicInteger leaves = new AtomicInteger();
   volatile CandidateContext context;
+  volatile boolean answerNoMore;
+
+  /** From now on every poll, and every one still unanswered, fails at once. */
+  void failEveryPoll() {
+    answerNoMore = true;
+    for (CompletableFuture<Observation> f; (f = polls.poll()) != null; ) {
+      f.completeExceptionally(new IllegalStateException("test over"));
+    }
+  }
 
   @Override
   public String name() {
@@ -31,7 +40,14 @@ class ScriptedBackend implements ElectionBackend {
       @Override
       public CompletionStage<Observation> poll() {
         CompletableFuture<Observation> f = new CompletableFuture<>();
-        polls.add(f);
+        if (answerNoMore) {
+          f.completeExceptionally(new IllegalStateException("test over"));
+        } else {
+          polls.add(f);
+          if (answerNoMore) {
+            failEveryPoll();
+          }
+        }
         return f;
       }
 

@@ -4,8 +4,11 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One candidate of one election, as a backend runs it in its store. Made by {@link
- * ElectionBackend#join}; driven by the engine, which calls its methods one at a time (never two
- * of them concurrently, never one concurrently with itself).
+ * ElectionBackend#join}; driven by the engine, which calls its methods one at a time: a method
+ * is called only after the stage of the previous call completed (never two of them
+ * concurrently, never one concurrently with itself). The one exception: when a poll's stage has
+ * not completed within the renew deadline, {@link #release()} or {@link #leave()} goes ahead
+ * anyway, so a backend whose requests may outlive that long must order them itself.
  *
  * <p>Every method returns at once and does its I/O asynchronously; the returned stage completes
  * when the store answered, or exceptionally when it did not (a backend bounds each request with

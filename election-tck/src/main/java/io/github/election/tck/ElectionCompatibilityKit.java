@@ -163,31 +163,35 @@ public abstract class ElectionCompatibilityKit {
   protected Participant awaitConverged(Collection<Participant> group, Duration atMost) {
     AtomicReference<Participant> leader = new AtomicReference<>();
     await("one leader, followed by " + group, atMost, () -> {
-      Participant found = null;
-      for (Participant p : group) {
-        LeadershipEvent e = p.current();
-        if (e.isLeader()) {
-          if (found != null) {
-            return false;
-          }
-          found = p;
-        }
-      }
-      if (found == null) {
-        return false;
-      }
-      LeadershipEvent lead = found.current();
-      for (Participant p : group) {
-        LeadershipEvent e = p.current();
-        if (p != found && (e.state() != LeadershipState.FOLLOWER
-            || !e.leader().equals(Optional.of(found.identity())) || e.term() != lead.term())) {
-          return false;
-        }
-      }
-      leader.set(found);
-      return true;
+      leader.set(convergedLeader(group));
+      return leader.get() != null;
     });
     return leader.get();
+  }
+
+  /** The leader, if exactly one of the candidates leads and the others follow it; else null. */
+  protected static Participant convergedLeader(Collection<Participant> group) {
+    Participant found = null;
+    for (Participant p : group) {
+      if (p.current().isLeader()) {
+        if (found != null) {
+          return null;
+        }
+        found = p;
+      }
+    }
+    if (found == null) {
+      return null;
+    }
+    LeadershipEvent lead = found.current();
+    for (Participant p : group) {
+      LeadershipEvent e = p.current();
+      if (p != found && (e.state() != LeadershipState.FOLLOWER
+          || !e.leader().equals(Optional.of(found.identity())) || e.term() != lead.term())) {
+        return null;
+      }
+    }
+    return found;
   }
 
   /** Waits until a candidate other than {@code except} leads; returns it. */
@@ -441,6 +445,29 @@ public abstract class ElectionCompatibilityKit {
       assertThat(deadPeriods.get(deadPeriods.size() - 1).end())
           .as("end of the crashed leader's period vs start of the next")
           .isLessThanOrEqualTo(leaderSince(next));
+    }
+
+    /**
+     * The store ends the leader's session or lease from outside (as an operator or a timeout
+     * would): the candidate must notice, leave LEADER, rejoin by itself, and the election must
+     * converge with all three candidates. A store that ends a live session gives its holder no
+     * warning, so in this test alone two leaders may overlap for up to the handover bound.
+     */
+    @Test
+    @DisplayName("L4: after the store ends a candidate's session or lease it rejoins by itself and the election converges")
+    void L4_rejoinsAfterSessionExpiry() {
+      requireFault(Fault.SESSION_EXPIRY, "L4");
+      monitor.tolerateOverlap(timings.handover());
+      List<Participant> group = started(3);
+      Participant leader = awaitConverged(group, electionBound());
+      fixture.expire(leader.backend());
+      await(leader.identity() + " leaves LEADER once its session is gone",
+          timings.renewDeadline().plus(timings.handover()), () -> !leader.isLeader()
+              || leader.current().term() != monitor.intervalsOf(leader.identity()).get(0).term());
+      awaitConverged(group, electionBound().plus(timings.handover()));
+      for (Participant p : group) {
+        assertThat(p.state()).as("%s rejoined", p.identity()).isNotEqualTo(LeadershipState.UNKNOWN);
+      }
     }
 
     /** The store stops and starts again; the election must converge to one leader within D + P. */
@@ -1042,7 +1069,9 @@ public abstract class ElectionCompatibilityKit {
     void C4_badInputFailsClearly() {
       ElectionBackend backend = fixture.newBackend();
       backends.add(backend);
-      LeaderElection.Builder ok = LeaderElection.builder(backend).name(electionName).identity("c1");
+      // the fixture's timings: a store whose lease is per client (a ZooKeeper session) refuses others
+      LeaderElection.Builder ok = timings.applyTo(LeaderElection.builder(backend))
+          .name(electionName).identity("c1");
       assertThatThrownBy(() -> LeaderElection.builder(backend).name(electionName)
           .leaseDuration(Duration.ofSeconds(10)).renewDeadline(Duration.ofSeconds(10)).build())
           .isInstanceOf(IllegalArgumentException.class)
@@ -1183,7 +1212,22 @@ public abstract class ElectionCompatibilityKit {
       Participant before = awaitConverged(group, electionBound());
       long highest = monitor.highestTerm();
       fixture.loseMember();
-      Participant during = awaitConverged(group, electionBound().plus(timings.handover()));
+      // keep the member down long enough for every client to notice and for a failover
+      Participant during;
+      try {
+        AtomicReference<Participant> found = new AtomicReference<>();
+        Awaitility.await("one leader while a member is down")
+            .pollDelay(timings.electionBound())
+            .atMost(timings.electionBound().multipliedBy(2).plus(timings.handover()))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> {
+              found.set(convergedLeader(group));
+              return found.get() != null;
+            });
+        during = found.get();
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError("F3: no single leader while a member is down: " + group, e);
+      }
       assertFinalTerm(before, highest, during);
       long highest2 = monitor.highestTerm();
       fixture.restoreMember();

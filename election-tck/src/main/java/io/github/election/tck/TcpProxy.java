@@ -113,6 +113,7 @@ public final class TcpProxy implements AutoCloseable {
         return;
       }
       sockets.add(client);
+      setNoDelay(client);
       if (cut) {
         // accepted, but nothing behind it: the client waits as it would behind a partition
         pump(client, null, "in");
@@ -120,6 +121,7 @@ public final class TcpProxy implements AutoCloseable {
       }
       Socket upstream = new Socket();
       try {
+        upstream.setTcpNoDelay(true); // no Nagle stalls on top of the store's own latency
         upstream.connect(target, 2000);
       } catch (IOException e) {
         log.debug("{}: target unreachable: {}", label, e.toString());
@@ -166,6 +168,14 @@ public final class TcpProxy implements AutoCloseable {
     }, label + "-" + direction);
     t.setDaemon(true);
     t.start();
+  }
+
+  private static void setNoDelay(Socket s) {
+    try {
+      s.setTcpNoDelay(true);
+    } catch (SocketException e) {
+      // closed already
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {
