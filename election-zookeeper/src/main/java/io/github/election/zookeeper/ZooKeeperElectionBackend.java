@@ -1,17 +1,24 @@
 package io.github.election.zookeeper;
 
+import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.LeaderInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,6 +29,7 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
@@ -67,6 +75,14 @@ import org.slf4j.LoggerFactory;
  * look again; {@code LOST} (the session expired, or Curator presumes it did) makes it {@code
  * UNKNOWN} and drops its node, and the next round enrols it again with a new node.
  *
+ * <p><b>Rounds and watches.</b> Each poll of a candidate makes one to three requests: create its
+ * node if it has none, list the election's children (setting a watch), and, when another
+ * candidate leads, read that leader's node. A poll, a release and a leave are each bounded by
+ * half the election's renew deadline. Every candidate watches the election's children, so any
+ * change wakes every candidate of the election at once: a handover takes one notification and
+ * one round, and followers learn the new leader at once, at the price of a round per candidate
+ * per change (fine for the handful of candidates an election has).
+ *
  * <p><b>Clients.</b> One Curator client serves every election and candidate of a backend. A
  * backend built from a {@link Builder#connectString connect string} owns its client, starts it
  * and closes it on {@link #close()}; a {@link Builder#client client passed in} stays open and
@@ -93,11 +109,12 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final Duration sessionTimeout; // null: a client passed in without a declared timeout
   private final List<ACL> acl; // null: the client's ACLProvider
   private final String label;
-  private final ExecutorService io;
+  private final ScheduledThreadPoolExecutor io;
   private final Set<ZooKeeperCandidate> candidates = ConcurrentHashMap.newKeySet();
   private final ConnectionStateListener listener = (c, state) -> stateChanged(state);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
+  private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
   private volatile boolean suspended;
 
   private ZooKeeperElectionBackend(Builder b) {
@@ -125,17 +142,22 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       this.ownsClient = true;
       this.sessionTimeout = b.sessionTimeout();
     }
-    this.io = Executors.newSingleThreadExecutor(r -> {
+    this.io = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, label + "-io");
       t.setDaemon(true);
       return t;
     });
+    io.setRemoveOnCancelPolicy(true);
+    io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     client.getConnectionStateListenable().addListener(listener);
     if (ownsClient) {
       suspended = true; // until CONNECTED
       client.start();
     } else {
       suspended = !client.getZookeeperClient().isConnected();
+      if (!suspended) {
+        firstConnection.complete(null);
+      }
     }
     log.info("{}: backend on {} (base path {}, session timeout {}, {} client)", label,
         client.getZookeeperClient().getCurrentConnectionString(), basePath,
@@ -190,8 +212,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       problem = "/zookeeper is reserved by ZooKeeper";
     }
     if (problem != null) {
-      throw new IllegalArgumentException("name '" + printable(name)
-          + "' is not a valid ZooKeeper node name: " + problem);
+      String shown = printable(name);
+      throw new IllegalArgumentException("name '" + name + "'"
+          + (shown.equals(name) ? "" : " (" + shown + ")")
+          + " is not a valid ZooKeeper node name: " + problem);
     }
     Duration timeout = effectiveSessionTimeout();
     if (timeout != null && settings.renewDeadline().compareTo(timeout) >= 0) {
@@ -223,6 +247,76 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   }
 
   /**
+   * Looks at who leads an election without taking part: lists the election's children (no
+   * watch) and reads the data and stat of the one that sorts first. The term is that node's
+   * {@code czxid}; {@code since} is empty, because ZooKeeper does not record when a node came
+   * first (its creation time may be earlier). Bounded by the client's connection timeout.
+   *
+   * @return a stage completing with the leader, or with no leader when the election has no
+   *     candidate; exceptionally when the name is invalid ({@link IllegalArgumentException}),
+   *     the backend is closed or not connected, or ZooKeeper does not answer in time
+   */
+  @Override
+  public CompletionStage<LeaderInfo> inspect(String election) {
+    Objects.requireNonNull(election, "election");
+    String problem = nodeNameProblem(election);
+    if (problem != null) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("election '" + election
+          + "' is not a valid ZooKeeper node name: " + problem));
+    }
+    if (!connected()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label
+          + (closed.get() ? " is closed" : " is not connected to ZooKeeper")));
+    }
+    CompletableFuture<LeaderInfo> result = new CompletableFuture<>();
+    try {
+      int timeout = client.getZookeeperClient().getConnectionTimeoutMs();
+      ScheduledFuture<?> timer = io.schedule(() -> result.completeExceptionally(
+          new TimeoutException(label + ": inspect of " + election + " got no answer within "
+              + timeout + "ms")), timeout, TimeUnit.MILLISECONDS);
+      result.whenComplete((v, e) -> timer.cancel(false));
+      io.execute(() -> inspect(election, electionPath(election), 0, result));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(new IllegalStateException(label + " is closed"));
+    }
+    return result;
+  }
+
+  private void inspect(String election, String path, int attempt,
+      CompletableFuture<LeaderInfo> result) {
+    try {
+      client.getChildren().inBackground((c, listing) -> {
+        KeeperException.Code code = KeeperException.Code.get(listing.getResultCode());
+        if (code == KeeperException.Code.NONODE
+            || (code == KeeperException.Code.OK && listing.getChildren().isEmpty())) {
+          result.complete(new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null));
+          return;
+        }
+        if (code != KeeperException.Code.OK) {
+          result.completeExceptionally(KeeperException.create(code, path));
+          return;
+        }
+        String first = ZooKeeperCandidate.sortLikeLeaderLatch(listing.getChildren()).get(0);
+        client.getData().inBackground((c2, data) -> {
+          KeeperException.Code code2 = KeeperException.Code.get(data.getResultCode());
+          if (code2 == KeeperException.Code.NONODE && attempt < 3) {
+            inspect(election, path, attempt + 1, result); // the leader just left: look again
+          } else if (code2 != KeeperException.Code.OK) {
+            result.completeExceptionally(KeeperException.create(code2, data.getPath()));
+          } else {
+            byte[] bytes = data.getData();
+            String leader = bytes == null || bytes.length == 0 ? null
+                : new String(bytes, StandardCharsets.UTF_8);
+            result.complete(new LeaderInfo(election, leader, data.getStat().getCzxid(), null));
+          }
+        }).forPath(ZKPaths.makePath(path, first));
+      }).forPath(path);
+    } catch (Exception e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  /**
    * Closes the backend: candidates still open give up their nodes, the connection-state
    * listener is removed, and the client is closed if this backend made it (which ends its
    * session, so ZooKeeper removes whatever ephemeral node remains). Idempotent; may block for
@@ -237,6 +331,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       c.abandon();
     }
     candidates.clear();
+    firstConnection.complete(null); // rounds still waiting for it fail now
     client.getConnectionStateListenable().removeListener(listener);
     if (ownsClient) {
       try {
@@ -269,7 +364,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     return label;
   }
 
-  ExecutorService io() {
+  /** The thread that sends requests and times them out. */
+  ScheduledExecutorService io() {
     return io;
   }
 
@@ -297,6 +393,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   boolean connected() {
     return !closed.get() && client.getState() == CuratorFrameworkState.STARTED
         && client.getZookeeperClient().isConnected();
+  }
+
+  /** Completes when the client connected for the first time (never exceptionally). */
+  CompletableFuture<Void> firstConnection() {
+    return firstConnection;
   }
 
   /** The id of the client's current session, 0 when it has none. Call only when connected. */
@@ -342,6 +443,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       case CONNECTED:
       case RECONNECTED:
         suspended = false;
+        firstConnection.complete(null);
         candidates.forEach(ZooKeeperCandidate::reconnected);
         break;
       case SUSPENDED:
@@ -458,7 +560,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     /**
      * The ZooKeeper ensemble to connect to, as ZooKeeper takes it: {@code host:port[,host:port]}.
      * The backend makes its own Curator client, starts it at {@link #build()} and closes it on
-     * {@link ZooKeeperElectionBackend#close()}.
+     * {@link ZooKeeperElectionBackend#close()}. The connect string is used as given: Curator's
+     * ensemble tracker, which would switch to the addresses the ensemble reports, is off.
      *
      * @throws IllegalArgumentException if blank or containing white space
      */

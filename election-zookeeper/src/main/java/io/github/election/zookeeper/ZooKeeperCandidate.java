@@ -1,0 +1,539 @@
+package io.github.election.zookeeper;
+
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.Observation;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.curator.framework.WatcherRemoveCuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.utils.ZKPaths;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One candidate of one election on ZooKeeper: a recipe of its own on curator-framework, with
+ * the node layout of Curator's {@code LeaderLatch}.
+ *
+ * <p>Why not {@code LeaderLatch} itself: the engine needs each round to be a fresh look at the
+ * server that reports the leader's identity and term, and a latch answers {@code
+ * hasLeadership()} from memory, with no term; its followers watch only their predecessor, so
+ * most of them would not learn of a new leader until their next poll; it turns a suspended
+ * connection into "not leader" where the honest answer is "unknown"; and a released latch
+ * cannot be started again. This recipe keeps the latch's node layout, so both interoperate.
+ *
+ * <p>A round ({@link #poll()}): make sure the own node exists (create it, ephemeral sequential
+ * and protected, if this candidate has none), list the election's children with a watch, and
+ * either report {@code LEADING(czxid of the own node)} when the own node sorts first, or read
+ * the first node's data and stat and report {@code FOLLOWING(its data, its czxid)}. The watch
+ * on the children calls {@link CandidateContext#changed()}, so that a handover takes one change
+ * notification plus one round, not a retry period.
+ *
+ * <p>Rounds and releases run one after the other (a queue of futures); each is bounded by half
+ * the renew deadline. Requests are sent from the backend's I/O thread; their callbacks run on
+ * the client's event thread. A request that completes after its operation gave up is undone
+ * (a node created too late is deleted).
+ */
+final class ZooKeeperCandidate implements Candidate {
+
+  /** The node name LeaderLatch uses (its LOCK_NAME): children are {@code _c_<uuid>-latch-<seq>}. */
+  static final String LATCH_NAME = "latch-";
+
+  private static final Logger log = LoggerFactory.getLogger(ZooKeeperCandidate.class);
+
+  /** The own node of a candidate: path, name, term, and the session that owns it. */
+  private static final class Node {
+    final String path;
+    final String name;
+    final long czxid;
+    final long session;
+
+    Node(String path, long czxid, long session) {
+      this.path = path;
+      this.name = ZKPaths.getNodeFromPath(path);
+      this.czxid = czxid;
+      this.session = session;
+    }
+
+    @Override
+    public String toString() {
+      return name + "(czxid " + czxid + ", session 0x" + Long.toHexString(session) + ")";
+    }
+  }
+
+  /** One queued operation; abandoned once its time ran out, after which it changes nothing. */
+  private static final class Op {
+    final String what;
+    volatile boolean abandoned;
+
+    Op(String what) {
+      this.what = what;
+    }
+  }
+
+  /** Sends one background request; the callback completes it. */
+  private interface Request {
+    void send(BackgroundCallback callback) throws Exception;
+  }
+
+  private final ZooKeeperElectionBackend backend;
+  private final CandidateContext context;
+  private final WatcherRemoveCuratorFramework zk;
+  private final String electionPath;
+  private final String nodePath;
+  private final byte[] identity;
+  private final List<ACL> acl;
+  private final long timeoutNanos;
+  private final String label;
+  private final Watcher watcher = this::watched;
+
+  private final Object lock = new Object();
+  private CompletableFuture<?> tail = CompletableFuture.completedFuture(null); // guarded by lock
+  private Node own; // guarded by lock
+  private boolean leading; // guarded by lock: the last round found the own node first
+  private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
+  private volatile boolean left;
+
+  ZooKeeperCandidate(ZooKeeperElectionBackend backend, CandidateContext context) {
+    this.backend = backend;
+    this.context = context;
+    ElectionSettings s = context.settings();
+    this.zk = backend.client().newWatcherRemoveCuratorFramework();
+    this.electionPath = backend.electionPath(s.name());
+    this.nodePath = ZKPaths.makePath(electionPath, LATCH_NAME);
+    this.identity = s.identity().getBytes(StandardCharsets.UTF_8);
+    this.acl = backend.acl();
+    this.timeoutNanos = s.renewDeadline().toNanos() / 2;
+    this.label = backend.label() + ":" + s.name() + "/" + s.identity();
+  }
+
+  // ---------------------------------------------------------------- Candidate
+
+  @Override
+  public CompletionStage<Observation> poll() {
+    return enqueue("poll", this::round);
+  }
+
+  @Override
+  public CompletionStage<Void> release() {
+    return enqueue("release", this::yieldLeadership);
+  }
+
+  @Override
+  public CompletionStage<Void> leave() {
+    Node node;
+    List<String> leftovers;
+    CompletableFuture<?> inFlight;
+    synchronized (lock) {
+      if (left) {
+        return CompletableFuture.completedFuture(null);
+      }
+      left = true;
+      node = own;
+      own = null;
+      leading = false;
+      leftovers = new ArrayList<>(stale);
+      stale.clear();
+      inFlight = tail;
+    }
+    backend.remove(this);
+    if (!backend.isClosed()) {
+      zk.removeWatchers();
+      // a round still in flight may have set a watch after this: remove it when the round ends
+      inFlight.whenComplete((x, e) -> {
+        if (!backend.isClosed()) {
+          zk.removeWatchers();
+        }
+      });
+    }
+    leftovers.forEach(this::deleteQuietly);
+    if (node == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    log.debug("{}: leaving, deleting {}", label, node);
+    CompletableFuture<Void> deleted = delete(node.path);
+    return withTimeout(deleted, "leave", null);
+  }
+
+  // ---------------------------------------------------------------- from the backend
+
+  /** The connection came back: look again. */
+  void reconnected() {
+    if (!left) {
+      context.changed();
+    }
+  }
+
+  /** The client cannot tell who leads right now (SUSPENDED, READ_ONLY). */
+  void cannotTell(String reason) {
+    if (!left) {
+      context.observed(Observation.unknown(reason));
+    }
+  }
+
+  /** The session ended (LOST): the own node is gone or going; the next round enrols again. */
+  void sessionLost() {
+    synchronized (lock) {
+      if (own != null) {
+        stale.add(own.path); // deleted on the next round, in case the old session lingers
+        own = null;
+      }
+      leading = false;
+    }
+    cannotTell("connection LOST: the ZooKeeper session expired (or Curator presumes it did); "
+        + "the candidate enrols again with a new node");
+  }
+
+  /** The backend closes while this candidate is still open. */
+  void abandon() {
+    leave();
+    context.observed(Observation.unknown("zookeeper backend closed"));
+  }
+
+  // ---------------------------------------------------------------- the operations
+
+  private CompletableFuture<Observation> round(Op op) {
+    if (!backend.connected() && !backend.isClosed() && !backend.firstConnection().isDone()) {
+      // the client is still making its first connection: this round waits for it
+      return backend.firstConnection().thenCompose(v -> round(op));
+    }
+    if (!backend.connected()) {
+      throw new IllegalStateException("not connected to ZooKeeper"
+          + (backend.isClosed() ? " (backend closed)" : " (connection SUSPENDED or LOST)"));
+    }
+    String problem = backend.negotiatedProblem(context.settings().renewDeadline());
+    if (problem != null) {
+      return CompletableFuture.completedFuture(Observation.unknown(problem));
+    }
+    long session = backend.sessionId();
+    Node node;
+    synchronized (lock) {
+      node = own;
+      if (node != null && node.session != session) {
+        // a new session: the old node dies with the old one; this round confirms nothing
+        stale.add(node.path);
+        own = null;
+        leading = false;
+        log.info("{}: session changed (0x{} -> 0x{}); enrolling again", label,
+            Long.toHexString(node.session), Long.toHexString(session));
+        return CompletableFuture.completedFuture(Observation.unknown(
+            "ZooKeeper session changed; the candidate enrols again with a new node"));
+      }
+    }
+    purgeStale();
+    CompletableFuture<Node> ensured = node != null ? CompletableFuture.completedFuture(node)
+        : create(op);
+    return ensured.thenCompose(n -> look(op, n, 0));
+  }
+
+  /** Lists the children, decides who leads, reads the leader's node when it is another. */
+  private CompletableFuture<Observation> look(Op op, Node node, int attempt) {
+    checkActive(op);
+    return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
+        .thenCompose(event -> {
+          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+          List<String> children;
+          if (code == KeeperException.Code.NONODE) {
+            children = List.of();
+          } else {
+            require(event, KeeperException.Code.OK);
+            children = event.getChildren();
+          }
+          if (!children.contains(node.name)) {
+            synchronized (lock) {
+              if (own == node) {
+                own = null;
+                leading = false;
+              }
+            }
+            log.info("{}: own node {} is gone (session expired or node deleted); enrolling again",
+                label, node);
+            if (attempt >= 2) {
+              throw new IllegalStateException("own node " + node.name + " vanished again");
+            }
+            return create(op).thenCompose(n -> look(op, n, attempt + 1));
+          }
+          String first = sortLikeLeaderLatch(children).get(0);
+          if (first.equals(node.name)) {
+            return CompletableFuture.completedFuture(
+                conclude(op, node, Observation.leading(node.czxid)));
+          }
+          String leaderPath = ZKPaths.makePath(electionPath, first);
+          return call(cb -> zk.getData().inBackground(cb).forPath(leaderPath))
+              .thenCompose(data -> {
+                if (KeeperException.Code.get(data.getResultCode())
+                    == KeeperException.Code.NONODE) {
+                  if (attempt >= 3) {
+                    throw new IllegalStateException("leader node " + first + " keeps vanishing");
+                  }
+                  return look(op, node, attempt + 1); // the leader just left: look again
+                }
+                require(data, KeeperException.Code.OK);
+                byte[] bytes = data.getData();
+                String leader = bytes == null || bytes.length == 0 ? null
+                    : new String(bytes, StandardCharsets.UTF_8);
+                return CompletableFuture.completedFuture(conclude(op, node,
+                    Observation.following(leader, data.getStat().getCzxid())));
+              });
+        });
+  }
+
+  /**
+   * The observation of a round, unless the round lost its footing meanwhile: the own node was
+   * dropped (LOST), the session changed, or the connection is suspended.
+   */
+  private Observation conclude(Op op, Node node, Observation seen) {
+    long session = backend.sessionId(); // read outside the lock: it calls into Curator
+    synchronized (lock) {
+      if (op.abandoned || left) {
+        return Observation.unknown("round abandoned");
+      }
+      if (own != node) {
+        return Observation.unknown("own node dropped during the round");
+      }
+      if (session != node.session) {
+        stale.add(node.path);
+        own = null;
+        leading = false;
+        return Observation.unknown(
+            "ZooKeeper session changed; the candidate enrols again with a new node");
+      }
+      leading = seen.kind() == Observation.Kind.LEADING;
+    }
+    if (backend.isSuspended()) {
+      return Observation.unknown("connection SUSPENDED");
+    }
+    return seen;
+  }
+
+  /** Creates the own node; a node that arrives after the operation gave up is deleted. */
+  private CompletableFuture<Node> create(Op op) {
+    checkActive(op);
+    return call(cb -> {
+      var mode = zk.create().creatingParentContainersIfNeeded().withProtection()
+          .withMode(CreateMode.EPHEMERAL_SEQUENTIAL);
+      (acl == null ? mode : mode.withACL(acl, true)).inBackground(cb).forPath(nodePath, identity);
+    }).thenCompose(event -> {
+      require(event, KeeperException.Code.OK);
+      String path = event.getName();
+      Stat stat = event.getStat();
+      if (stat != null && stat.getCzxid() != 0) {
+        return CompletableFuture.completedFuture(new Node(path, stat.getCzxid(),
+            stat.getEphemeralOwner()));
+      }
+      // Curator found its protected node after a connection loss: read its stat
+      return call(cb -> zk.checkExists().inBackground(cb).forPath(path)).thenApply(ex -> {
+        if (ex.getStat() == null) {
+          throw new CompletionException(KeeperException.create(KeeperException.Code.NONODE, path));
+        }
+        return new Node(path, ex.getStat().getCzxid(), ex.getStat().getEphemeralOwner());
+      });
+    }).thenApply(node -> {
+      boolean keep;
+      long session = backend.sessionId(); // read outside the lock: it calls into Curator
+      synchronized (lock) {
+        keep = !left && !op.abandoned && own == null && node.session == session;
+        if (keep) {
+          own = node;
+        }
+      }
+      if (!keep) {
+        deleteQuietly(node.path);
+        throw new IllegalStateException("node " + node.name + " came too late; deleted");
+      }
+      log.debug("{}: enrolled with {}", label, node);
+      return node;
+    });
+  }
+
+  /** release(): if leading, delete the own node and enrol again at the back of the queue. */
+  private CompletableFuture<Void> yieldLeadership(Op op) {
+    Node node;
+    synchronized (lock) {
+      if (!leading || own == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      node = own;
+      own = null;
+      leading = false;
+    }
+    log.debug("{}: releasing, deleting {}", label, node);
+    return delete(node.path).thenCompose(v -> {
+      if (left || !backend.connected()) {
+        return CompletableFuture.completedFuture(null); // the next round enrols
+      }
+      return create(op).handle((n, e) -> null);
+    });
+  }
+
+  private void purgeStale() {
+    List<String> paths;
+    synchronized (lock) {
+      paths = new ArrayList<>(stale);
+    }
+    for (String p : paths) {
+      delete(p).thenRun(() -> {
+        synchronized (lock) {
+          stale.remove(p);
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Runs body after the operations queued before it, bounded by half the renew deadline. */
+  private <T> CompletableFuture<T> enqueue(String what, Function<Op, CompletableFuture<T>> body) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    if (left) {
+      result.completeExceptionally(new IllegalStateException(label + " left the election"));
+      return result;
+    }
+    Op op = new Op(what);
+    CompletableFuture<?> previous;
+    synchronized (lock) {
+      previous = tail;
+      tail = result;
+    }
+    previous.whenComplete((x, e) -> {
+      CompletableFuture<T> f;
+      try {
+        f = body.apply(op);
+      } catch (RuntimeException ex) {
+        f = CompletableFuture.failedFuture(ex);
+      }
+      f.whenComplete((v, ex) -> {
+        if (ex == null) {
+          result.complete(v);
+        } else {
+          result.completeExceptionally(ex instanceof CompletionException && ex.getCause() != null
+              ? ex.getCause() : ex);
+        }
+      });
+      withTimeout(result, what, op);
+    });
+    return result;
+  }
+
+  private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, String what, Op op) {
+    Runnable expire = () -> {
+      if (f.completeExceptionally(new TimeoutException(label + ": " + what
+          + " got no answer from ZooKeeper within "
+          + ElectionSettings.format(Duration.ofNanos(timeoutNanos))))) {
+        if (op != null) {
+          op.abandoned = true;
+        }
+      }
+    };
+    try {
+      ScheduledFuture<?> timer = backend.io().schedule(expire, timeoutNanos, TimeUnit.NANOSECONDS);
+      f.whenComplete((v, e) -> timer.cancel(false));
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new IllegalStateException(backend.label() + " is closed"));
+    }
+    return f;
+  }
+
+  private CompletableFuture<CuratorEvent> call(Request request) {
+    CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
+    try {
+      backend.io().execute(() -> {
+        try {
+          request.send((client, event) -> f.complete(event));
+        } catch (Exception e) {
+          f.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new IllegalStateException(backend.label() + " is closed"));
+    }
+    return f;
+  }
+
+  /** Deletes a node; done when it is gone. Curator retries a failed delete after reconnecting. */
+  private CompletableFuture<Void> delete(String path) {
+    return call(cb -> zk.delete().quietly().guaranteed().inBackground(cb).forPath(path))
+        .thenApply(event -> {
+          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+          if (code != KeeperException.Code.OK && code != KeeperException.Code.NONODE) {
+            throw new CompletionException(KeeperException.create(code, path));
+          }
+          return null;
+        });
+  }
+
+  private void deleteQuietly(String path) {
+    delete(path).whenComplete((v, e) -> {
+      if (e != null) {
+        log.debug("{}: delete of {} failed; Curator retries it: {}", label, path, e.toString());
+      }
+    });
+  }
+
+  private void checkActive(Op op) {
+    if (left) {
+      throw new IllegalStateException(label + " left the election");
+    }
+    if (op.abandoned) {
+      throw new IllegalStateException(op.what + " abandoned");
+    }
+  }
+
+  private static void require(CuratorEvent event, KeeperException.Code expected) {
+    KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+    if (code != expected) {
+      throw new CompletionException(KeeperException.create(code, event.getPath()));
+    }
+  }
+
+  private void watched(WatchedEvent event) {
+    if (left || event.getType() == Watcher.Event.EventType.None) {
+      return;
+    }
+    context.changed();
+  }
+
+  /** Sorts children as LeaderLatch does: by the part after the last {@code latch-}. */
+  static List<String> sortLikeLeaderLatch(List<String> children) {
+    List<String> sorted = new ArrayList<>(children);
+    sorted.sort(Comparator.comparing(ZooKeeperCandidate::sequencePart));
+    return sorted;
+  }
+
+  static String sequencePart(String name) {
+    int i = name.lastIndexOf(LATCH_NAME);
+    if (i >= 0) {
+      i += LATCH_NAME.length();
+      return i <= name.length() ? name.substring(i) : "";
+    }
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    synchronized (lock) {
+      return "ZooKeeperCandidate{" + label + ", node=" + own + (left ? ", left" : "") + "}";
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.github.election.zookeeper;
+
+import io.github.election.spi.ElectionSettings;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * Reads a {@code zookeeper://} URI into a {@link ZooKeeperElectionBackend.Builder}:
+ * {@code zookeeper://[user:password@]host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s}.
+ * The user information, when present, is used for digest authentication. Durations are read
+ * by {@link ElectionSettings#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
+ * 2m}, {@code PT15S}).
+ */
+final class ZooKeeperUri {
+
+  static final String FORM =
+      "zookeeper://host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s";
+
+  private ZooKeeperUri() {
+  }
+
+  static ZooKeeperElectionBackend.Builder parse(URI uri) {
+    Objects.requireNonNull(uri, "uri");
+    if (uri.getScheme() == null || !uri.getScheme().equalsIgnoreCase("zookeeper")) {
+      throw new IllegalArgumentException("URI '" + uri + "' is not a zookeeper URI; expected "
+          + FORM);
+    }
+    if (uri.isOpaque()) {
+      throw new IllegalArgumentException("zookeeper URI '" + uri + "' has no hosts; expected "
+          + FORM);
+    }
+    ZooKeeperElectionBackend.Builder b = ZooKeeperElectionBackend.builder();
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.isEmpty()) {
+      throw new IllegalArgumentException("zookeeper URI '" + uri + "' has no hosts; expected "
+          + FORM);
+    }
+    int at = authority.lastIndexOf('@');
+    if (at >= 0) {
+      String userInfo = authority.substring(0, at);
+      authority = authority.substring(at + 1);
+      int colon = userInfo.indexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException("user information of zookeeper URI '" + redact(uri)
+            + "' must be user:password");
+      }
+      b.digestAuth(decode(userInfo.substring(0, colon)), decode(userInfo.substring(colon + 1)));
+    }
+    for (String host : authority.split(",", -1)) {
+      int colon = host.lastIndexOf(':');
+      boolean ok = colon > 0 && colon < host.length() - 1
+          && host.substring(colon + 1).chars().allMatch(Character::isDigit);
+      if (!ok) {
+        throw new IllegalArgumentException("host '" + host + "' of zookeeper URI '" + redact(uri)
+            + "' must be host:port");
+      }
+    }
+    b.connectString(authority);
+    String path = uri.getPath();
+    if (path != null && !path.isEmpty()) {
+      b.basePath(path);
+    }
+    String query = uri.getRawQuery();
+    if (query != null && !query.isEmpty()) {
+      for (String pair : query.split("&")) {
+        if (pair.isEmpty()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+        String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+        switch (key) {
+          case "sessionTimeout":
+            b.sessionTimeout(ElectionSettings.parseDuration(value, key));
+            break;
+          case "connectionTimeout":
+            b.connectionTimeout(ElectionSettings.parseDuration(value, key));
+            break;
+          default:
+            throw new IllegalArgumentException("unknown parameter '" + key
+                + "' in zookeeper URI '" + redact(uri)
+                + "'; known: sessionTimeout, connectionTimeout");
+        }
+      }
+    }
+    return b;
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /** The URI without its password, for messages. */
+  private static String redact(URI uri) {
+    String s = uri.toString();
+    String auth = uri.getRawAuthority();
+    if (auth != null && auth.indexOf('@') >= 0) {
+      int at = auth.lastIndexOf('@');
+      String userInfo = auth.substring(0, at);
+      int colon = userInfo.indexOf(':');
+      String shown = colon < 0 ? userInfo : userInfo.substring(0, colon) + ":***";
+      s = s.replace(auth, shown + auth.substring(at));
+    }
+    return s;
+  }
+}
