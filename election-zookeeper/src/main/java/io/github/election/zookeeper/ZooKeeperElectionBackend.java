@@ -264,10 +264,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       return CompletableFuture.failedFuture(new IllegalArgumentException("election '" + election
           + "' is not a valid ZooKeeper node name: " + problem));
     }
-    if (!connected()) {
-      return CompletableFuture.failedFuture(new IllegalStateException(label
-          + (closed.get() ? " is closed" : " is not connected to ZooKeeper")));
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
     }
+    // a fresh client may not be connected yet: Curator holds background requests until it is,
+    // and the timer below bounds the wait
     CompletableFuture<LeaderInfo> result = new CompletableFuture<>();
     try {
       int timeout = client.getZookeeperClient().getConnectionTimeoutMs();
