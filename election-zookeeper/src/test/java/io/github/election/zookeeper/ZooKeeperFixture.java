@@ -1,11 +1,9 @@
 package io.github.election.zookeeper;
 
-import io.github.election.spi.Candidate;
-import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
 import io.github.election.tck.ElectionFixture;
 import io.github.election.tck.Fault;
+import io.github.election.tck.ForwardingElectionBackend;
 import io.github.election.tck.TcpProxy;
 import io.github.election.tck.Timings;
 import java.io.IOException;
@@ -281,34 +279,14 @@ final class ZooKeeperFixture implements ElectionFixture {
   }
 
   /** A backend plus its proxy; closing it closes both. */
-  private static final class Client implements ElectionBackend {
+  private static final class Client extends ForwardingElectionBackend {
     final ZooKeeperElectionBackend backend;
     final TcpProxy proxy;
 
     Client(ZooKeeperElectionBackend backend, TcpProxy proxy) {
+      super(backend);
       this.backend = backend;
       this.proxy = proxy;
-    }
-
-    @Override
-    public String name() {
-      return backend.name();
-    }
-
-    @Override
-    public void validate(ElectionSettings settings) {
-      backend.validate(settings);
-    }
-
-    @Override
-    public Candidate join(CandidateContext context) {
-      return backend.join(context);
-    }
-
-    @Override
-    public java.util.concurrent.CompletionStage<io.github.election.spi.LeaderInfo> inspect(
-        String election) {
-      return backend.inspect(election);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.github.election.Ticker;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.tck.ForwardingElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
 import java.util.concurrent.CompletionStage;
@@ -12,11 +13,12 @@ import java.util.concurrent.CompletionStage;
  * A backend that forwards to a real one; broken backends override {@link #poll}, {@link
  * #release}, {@link #changed} or {@link #observed} of each candidate.
  */
-class ForwardingBackend implements ElectionBackend {
+class ForwardingBackend extends ForwardingElectionBackend {
 
   final ElectionBackend inner;
 
   ForwardingBackend(ElectionBackend inner) {
+    super(inner);
     this.inner = inner;
   }
 
@@ -40,11 +42,6 @@ class ForwardingBackend implements ElectionBackend {
   @Override
   public String name() {
     return "broken-" + inner.name();
-  }
-
-  @Override
-  public void validate(ElectionSettings settings) {
-    inner.validate(settings);
   }
 
   @Override
@@ -90,8 +87,4 @@ class ForwardingBackend implements ElectionBackend {
     };
   }
 
-  @Override
-  public void close() {
-    inner.close();
-  }
 }
