@@ -284,9 +284,14 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     w.ensureStarted();
   }
 
-  /** The candidate leaves; the backend forgets it, and the watch stops with its last member. */
+  /** The candidate left: the backend forgets it (and its watch membership, if still there). */
   void forget(LeaseCandidate c) {
     candidates.remove(c);
+    unwatch(c);
+  }
+
+  /** The candidate stops watching; the watch of its Lease stops with its last member. */
+  void unwatch(LeaseCandidate c) {
     LeaseWatch toClose = null;
     synchronized (watches) {
       LeaseWatch w = watches.get(c.leaseName());

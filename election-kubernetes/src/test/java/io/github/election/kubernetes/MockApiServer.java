@@ -1,5 +1,7 @@
 package io.github.election.kubernetes;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,50 +11,213 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * fabric8's mock API server in CRUD mode on 127.0.0.1 (plain HTTP), restartable on the same port
- * with the same data: the objects live in the {@link KubernetesCrudDispatcher}, which outlives the
- * HTTP server, so {@link #stop()} then {@link #start()} is a restart of the API server that keeps
- * etcd's contents (resource versions included).
+ * fabric8's mock API server in CRUD mode on 127.0.0.1 (plain HTTP), restartable on the same
+ * ports with the same data.
+ *
+ * <p><b>One store, several front ends.</b> The objects, their resource versions and the watches
+ * live in one {@link KubernetesCrudDispatcher}; each client gets its own HTTP front end (a mock
+ * server on its own port and Vert.x instance) on that dispatcher. They behave as one API server
+ * (the conformance test checks the 409s on the primary one), but a front end whose event loop
+ * stalls does not stall the others: fabric8 8.0.0's mock blocks a front end's event loop for up
+ * to 30 s when a watch closes while an event is being sent down it
+ * ({@code WatchEventsListener.onClosed} waits for a send that waits for that event loop).
+ *
+ * <p>{@link #stop()} then {@link #start()} restarts every front end on its port; the dispatcher
+ * survives, as etcd would survive a restart of kube-apiserver.
  */
 final class MockApiServer implements AutoCloseable {
 
   static final String NAMESPACE = "election-test";
 
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
-  private KubernetesMockServer server;
-  private int port;
+  /**
+   * The thread group of the servers' threads (each Vert.x instance makes them from the thread
+   * that builds the server, and they inherit its group), so that the kit's check for leftover
+   * client threads (rule C3) can tell them from the clients' own Vert.x threads.
+   */
+  static final ThreadGroup THREADS = new ThreadGroup("mock-api-server");
 
-  /** Starts the server on a free port of 127.0.0.1, or on the port it had before a stop. */
-  synchronized MockApiServer start() {
-    if (server != null) {
-      return this;
+  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
+  private final List<Frontend> frontends = new ArrayList<>();
+  private boolean running;
+
+  /** One HTTP front end: a port that clients connect to. */
+  final class Frontend {
+    private int port;
+    private KubernetesMockServer server;
+
+    int port() {
+      synchronized (MockApiServer.this) {
+        return port;
+      }
     }
-    KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(),
-        new HashMap<>(), dispatcher, false);
-    s.start(InetAddress.getLoopbackAddress(), port);
-    port = s.getPort();
-    server = s;
+
+    /** The paths (with query) of the requests this front end received since the last call. */
+    List<String> takeRequestPaths() {
+      KubernetesMockServer s;
+      synchronized (MockApiServer.this) {
+        s = server;
+      }
+      List<String> out = new ArrayList<>();
+      if (s == null) {
+        return out;
+      }
+      try {
+        for (var r = s.takeRequest(1, TimeUnit.MILLISECONDS); r != null;
+            r = s.takeRequest(1, TimeUnit.MILLISECONDS)) {
+          out.add(r.getPath());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return out;
+    }
+
+    /** Holds the outer lock. */
+    private void startOnPort() {
+      int wanted = port;
+      AtomicReference<KubernetesMockServer> started = new AtomicReference<>();
+      // a port of a front end that stalled while stopping may take a moment to be free again
+      await("front end listens on " + (wanted == 0 ? "a free port" : "port " + wanted))
+          .atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            try {
+              started.set(inServerGroup(() -> {
+                KubernetesMockServer m = new KubernetesMockServer(new Context(),
+                    new MockWebServer(), new HashMap<>(), dispatcher, false);
+                m.start(InetAddress.getLoopbackAddress(), wanted);
+                return m;
+              }));
+              return true;
+            } catch (RuntimeException e) {
+              return false;
+            }
+          });
+      server = started.get();
+      port = server.getPort();
+    }
+
+    /** Holds the outer lock. Stops this front end, waiting at most a moment for it. */
+    private Thread stopAsync() {
+      KubernetesMockServer s = server;
+      server = null;
+      if (s == null) {
+        return null;
+      }
+      Thread t = new Thread(THREADS, () -> {
+        try {
+          s.shutdown();
+        } catch (RuntimeException e) {
+          // a stalled event loop: it gives up on its own after its timeout
+        }
+      }, "mock-api-server-stopper-" + port);
+      t.setDaemon(true);
+      t.start();
+      return t;
+    }
+  }
+
+  /** Starts every front end (the primary one, made here if none exists yet). */
+  synchronized MockApiServer start() {
+    if (frontends.isEmpty()) {
+      frontends.add(new Frontend());
+    }
+    for (Frontend f : frontends) {
+      if (f.server == null) {
+        f.startOnPort();
+      }
+    }
+    running = true;
     return this;
   }
 
-  /** Stops the HTTP server; the data stays for the next {@link #start()}. */
+  /** A new front end on a free port, running if the server runs. */
+  synchronized Frontend newFrontend() {
+    Frontend f = new Frontend();
+    frontends.add(f);
+    if (running) {
+      f.startOnPort();
+    }
+    return f;
+  }
+
+  /**
+   * Stops every front end; the data stays for the next {@link #start()}. Waits up to two
+   * seconds for them to stop listening.
+   */
   synchronized void stop() {
-    if (server != null) {
-      server.shutdown();
-      server = null;
+    running = false;
+    List<Thread> stoppers = new ArrayList<>();
+    for (Frontend f : frontends) {
+      Thread t = f.stopAsync();
+      if (t != null) {
+        stoppers.add(t);
+      }
+    }
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    for (Thread t : stoppers) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
   synchronized boolean isRunning() {
-    return server != null;
+    return running;
   }
 
-  /** The port on 127.0.0.1. */
+  /** The port of the primary front end on 127.0.0.1. */
   synchronized int port() {
-    return port;
+    if (frontends.isEmpty()) {
+      throw new IllegalStateException("not started");
+    }
+    return frontends.get(0).port;
+  }
+
+  /** Runs {@code what} on a thread of {@link #THREADS}, so that the threads it makes join it. */
+  static <T> T inServerGroup(Supplier<T> what) {
+    AtomicReference<T> result = new AtomicReference<>();
+    AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    Thread t = new Thread(THREADS, () -> {
+      try {
+        result.set(what.get());
+      } catch (RuntimeException e) {
+        failure.set(e);
+      }
+    }, "mock-api-server-starter");
+    t.start();
+    try {
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the mock API server", e);
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return result.get();
+  }
+
+  /** Whether the thread is one of the servers' (or of the direct clients'). */
+  static boolean isServerThread(Thread t) {
+    ThreadGroup g = t.getThreadGroup();
+    while (g != null) {
+      if (g == THREADS) {
+        return true;
+      }
+      g = g.getParent();
+    }
+    return false;
   }
 
   /** A client configuration for {@code http://127.0.0.1:port}, nothing read from the machine. */
@@ -67,13 +232,22 @@ final class MockApiServer implements AutoCloseable {
         .build();
   }
 
-  /** A direct client of the server (no proxy), for the tests' own looks at the store. */
+  /**
+   * A direct client of the server on a front end of its own (no proxy), for the tests' own
+   * looks at the store. Its threads count as the server's.
+   */
   KubernetesClient newDirectClient() {
-    return new KubernetesClientBuilder().withConfig(config(port(), 5_000)).build();
+    Frontend f = newFrontend();
+    int p = f.port();
+    return inServerGroup(() -> new KubernetesClientBuilder().withConfig(config(p, 5_000)).build());
   }
 
+  /** Stops every front end without waiting for them (a test that is over need not wait). */
   @Override
   public synchronized void close() {
-    stop();
+    running = false;
+    for (Frontend f : frontends) {
+      f.stopAsync();
+    }
   }
 }

@@ -1,0 +1,281 @@
+package io.github.election.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.github.election.LeaderElection;
+import io.github.election.LeadershipState;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.tck.Timings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The backend's own integration tests on the mock API server, one candidate per client and
+ * proxy, as the kit's tests will run them.
+ */
+class KubernetesElectionTest {
+
+  private static final AtomicInteger NAMES = new AtomicInteger();
+
+  private KubernetesFixture fixture;
+  private KubernetesClient direct;
+  private final LeadershipLog log = new LeadershipLog();
+  private final List<LeaderElection> elections = new ArrayList<>();
+  private final List<ElectionBackend> clients = new ArrayList<>();
+  private String name;
+
+  @BeforeEach
+  void setUp() {
+    fixture = new KubernetesFixture(false);
+    direct = fixture.server().newDirectClient();
+    name = "election-" + NAMES.incrementAndGet();
+  }
+
+  @AfterEach
+  void tearDown() {
+    try {
+      elections.forEach(LeaderElection::close);
+      log.assertSafe();
+    } finally {
+      direct.close();
+      fixture.close();
+    }
+  }
+
+  private Timings timings() {
+    return fixture.timings();
+  }
+
+  private LeaderElection candidate(String identity) {
+    return candidate(identity, timings());
+  }
+
+  private LeaderElection candidate(String identity, Timings t) {
+    ElectionBackend b = fixture.newBackend();
+    clients.add(b);
+    LeaderElection e = t.applyTo(LeaderElection.builder(b)).name(name).identity(identity)
+        .drainTimeout(Duration.ofSeconds(1)).transitionRecorder(log.recorder(identity)).build();
+    elections.add(e);
+    return e;
+  }
+
+  private ElectionBackend clientOf(LeaderElection e) {
+    return clients.get(elections.indexOf(e));
+  }
+
+  private LeaderElection awaitOneLeader(Duration within) {
+    await().atMost(within).until(() -> leaders().size() == 1
+        && elections.stream().filter(e -> !isGone(e)).allMatch(e -> e.state() != LeadershipState.UNKNOWN));
+    return leaders().get(0);
+  }
+
+  private final List<LeaderElection> gone = new ArrayList<>();
+
+  private boolean isGone(LeaderElection e) {
+    return gone.contains(e);
+  }
+
+  private List<LeaderElection> leaders() {
+    return elections.stream().filter(LeaderElection::isLeader).toList();
+  }
+
+  private Lease lease() {
+    return direct.leases().inNamespace(MockApiServer.NAMESPACE).withName(name).get();
+  }
+
+  @Test
+  void electsOneLeaderThatTheOthersFollow() {
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    LeaderElection c = candidate("c");
+    List.of(a, b, c).forEach(LeaderElection::start);
+    LeaderElection leader = awaitOneLeader(timings().electionBound().plusSeconds(2));
+    long term = leader.term();
+    assertThat(term).isPositive();
+    await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+      for (LeaderElection e : List.of(a, b, c)) {
+        assertThat(e.leader()).contains(leader.identity());
+        assertThat(e.term()).isEqualTo(term);
+      }
+    });
+    LeaseSpec spec = lease().getSpec();
+    assertThat(spec.getHolderIdentity()).isEqualTo(leader.identity());
+    assertThat(spec.getLeaseDurationSeconds()).isEqualTo(3);
+    assertThat(spec.getLeaseTransitions()).isEqualTo(term - 1);
+    assertThat(spec.getAcquireTime()).isNotNull();
+    assertThat(spec.getRenewTime()).isNotNull();
+  }
+
+  @Test
+  void resignHandsOverWithinTheHandoverBoundNotThePeriod() {
+    Timings slowPolls = timings().withRetryPeriod(Duration.ofMillis(1500));
+    LeaderElection a = candidate("a", slowPolls);
+    LeaderElection b = candidate("b", slowPolls);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    b.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.leader().equals(Optional.of("a")));
+    long before = a.term();
+    long t0 = System.nanoTime();
+    a.resign();
+    await().atMost(timings().handover().plusMillis(200)).until(b::isLeader);
+    long took = System.nanoTime() - t0;
+    assertThat(Duration.ofNanos(took)).isLessThan(slowPolls.retryPeriod());
+    assertThat(b.term()).isGreaterThan(before);
+    assertThat(a.isLeader()).isFalse();
+    await().atMost(Duration.ofSeconds(3)).until(() -> a.leader().equals(Optional.of("b")));
+    LeaseSpec spec = lease().getSpec();
+    assertThat(spec.getHolderIdentity()).isEqualTo("b");
+  }
+
+  @Test
+  void closeReleasesTheLeaseTheWayClientGoDoes() {
+    Timings slowPolls = timings().withRetryPeriod(Duration.ofMillis(1500));
+    LeaderElection a = candidate("a", slowPolls);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    int transitions = lease().getSpec().getLeaseTransitions();
+    a.close();
+    LeaseSpec spec = lease().getSpec();
+    assertThat(spec.getHolderIdentity()).isNullOrEmpty();
+    assertThat(spec.getLeaseDurationSeconds()).isEqualTo(1);
+    assertThat(spec.getLeaseTransitions()).isEqualTo(transitions);
+
+    LeaderElection b = candidate("b", slowPolls);
+    b.start();
+    await().atMost(Duration.ofSeconds(5)).until(b::isLeader);
+    assertThat(b.term()).isEqualTo(transitions + 2L);
+  }
+
+  @Test
+  void closeHandsOverAtOnce() {
+    Timings slowPolls = timings().withRetryPeriod(Duration.ofMillis(1500));
+    LeaderElection a = candidate("a", slowPolls);
+    LeaderElection b = candidate("b", slowPolls);
+    LeaderElection c = candidate("c", slowPolls);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    b.start();
+    c.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.leader().equals(Optional.of("a"))
+        && c.leader().equals(Optional.of("a")));
+    long before = a.term();
+    gone.add(a);
+    a.close();
+    await().atMost(timings().handover().plusMillis(200))
+        .until(() -> b.isLeader() || c.isLeader());
+    LeaderElection next = b.isLeader() ? b : c;
+    LeaderElection other = next == b ? c : b;
+    assertThat(next.term()).isGreaterThan(before);
+    await().atMost(Duration.ofSeconds(3))
+        .until(() -> other.leader().equals(Optional.of(next.identity())));
+  }
+
+  @Test
+  void resignedLoneCandidateLeadsAgainAfterOneRetryPeriodWithANewTerm() {
+    LeaderElection a = candidate("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    long before = a.term();
+    long t0 = System.nanoTime();
+    a.resign();
+    assertThat(a.isLeader()).isFalse();
+    await().atMost(Duration.ofSeconds(3)).until(a::isLeader);
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(
+        timings().retryPeriod());
+    assertThat(a.term()).isGreaterThan(before);
+  }
+
+  @Test
+  void crashedLeaderIsReplacedAfterItsLeaseRanOut() {
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    b.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.leader().equals(Optional.of("a")));
+    long before = a.term();
+    long t0 = System.nanoTime();
+    fixture.crash(clientOf(a));
+    await().atMost(timings().electionBound().plusSeconds(1)).until(b::isLeader);
+    Duration took = Duration.ofNanos(System.nanoTime() - t0);
+    assertThat(took).isGreaterThan(timings().renewDeadline());
+    assertThat(b.term()).isGreaterThan(before);
+    assertThat(a.isLeader()).isFalse();
+    assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("b");
+  }
+
+  @Test
+  void cutLeaderStepsDownBeforeAnotherTakesOverAndFollowsAfterHeal() {
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    b.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.leader().equals(Optional.of("a")));
+    long before = a.term();
+    fixture.cut(clientOf(a));
+    await().atMost(timings().electionBound().plusSeconds(2)).until(b::isLeader);
+    assertThat(a.isLeader()).isFalse();
+    fixture.heal(clientOf(a));
+    await().atMost(timings().electionBound().plusSeconds(2))
+        .until(() -> a.state() == LeadershipState.FOLLOWER && a.leader().equals(Optional.of("b")));
+    assertThat(b.isLeader()).isTrue();
+    assertThat(b.term()).isGreaterThan(before);
+  }
+
+  @Test
+  void leaderBackFromAnOutageLongerThanTheRenewDeadlineLeadsWithANewTerm() {
+    LeaderElection a = candidate("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    long before = a.term();
+    fixture.cut(clientOf(a));
+    await().atMost(timings().renewDeadline().plusSeconds(1))
+        .until(() -> a.state() == LeadershipState.UNKNOWN);
+    fixture.heal(clientOf(a));
+    await().atMost(timings().electionBound().plusSeconds(1)).until(a::isLeader);
+    assertThat(a.term()).isGreaterThan(before);
+  }
+
+  @Test
+  void apiServerRestartEndsWithOneLeaderAndAGreaterTerm() {
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    LeaderElection c = candidate("c");
+    List.of(a, b, c).forEach(LeaderElection::start);
+    LeaderElection first = awaitOneLeader(Duration.ofSeconds(6));
+    long before = first.term();
+    fixture.stopStore();
+    await().atMost(timings().renewDeadline().plusSeconds(1))
+        .until(() -> elections.stream().allMatch(e -> e.state() == LeadershipState.UNKNOWN));
+    fixture.startStore();
+    LeaderElection next = awaitOneLeader(timings().electionBound().plusSeconds(2));
+    assertThat(next.term()).isGreaterThan(before);
+  }
+
+  @Test
+  void leaderThatLostTheLeaseToAnotherFollowsIt() {
+    LeaderElection a = candidate("a");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    // an elector outside this library takes the Lease over (as a mistake or an admin would)
+    Lease l = lease();
+    l.getSpec().setHolderIdentity("intruder");
+    l.getSpec().setLeaseTransitions(l.getSpec().getLeaseTransitions() + 1);
+    direct.leases().inNamespace(MockApiServer.NAMESPACE).resource(l).update();
+    await().atMost(Duration.ofSeconds(2))
+        .until(() -> a.state() == LeadershipState.FOLLOWER
+            && a.leader().equals(Optional.of("intruder")));
+  }
+}
