@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * last answer, checked every 500 ms) and its silent retries hide the send time of the request
  * that renewed the lease, which is what the renew deadline must be counted from.
  *
- * <p>Thread-safe: state changes under {@code this}; no I/O and no callback under the lock.
+ * <p>Thread-safe: state changes under {@code this}; no request is sent and no candidate is called
+ * under that lock.
  */
 final class SharedLease {
 
@@ -122,43 +123,63 @@ final class SharedLease {
    * The live lease, granting one if there is none (one grant at a time, shared by all callers).
    * The future fails when etcd does not answer in time or the backend was closed.
    */
-  synchronized CompletableFuture<Grant> acquire() {
-    if (closed) {
-      return CompletableFuture.failedFuture(new IllegalStateException(backend + " is closed"));
-    }
-    if (current != null && !current.lost) {
-      return CompletableFuture.completedFuture(current);
-    }
-    if (granting != null) {
-      return granting;
+  CompletableFuture<Grant> acquire() {
+    CompletableFuture<Grant> g;
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException(backend + " is closed"));
+      }
+      if (current != null && !current.lost) {
+        return CompletableFuture.completedFuture(current);
+      }
+      if (granting != null) {
+        return granting;
+      }
+      g = new CompletableFuture<>();
+      granting = g;
     }
     revokeStale(); // old keys out of the way before the candidates enrol on the new lease
     long sentAt = System.nanoTime();
-    CompletableFuture<Grant> g = backend.within(leases.grant(ttlSeconds), requestTimeoutNanos,
-        "lease grant").thenApply(response -> granted(response, sentAt));
-    granting = g;
-    g.whenComplete((grant, error) -> {
-      synchronized (SharedLease.this) {
-        if (granting == g) {
-          granting = null;
-        }
-      }
-      if (error != null) {
-        log.debug("{}: lease grant failed: {}", backend, String.valueOf(unwrap(error)));
-      }
-    });
+    CompletableFuture<LeaseGrantResponse> grant;
+    try {
+      grant = leases.grant(ttlSeconds);
+    } catch (RuntimeException e) { // jetcd closed
+      grant = CompletableFuture.failedFuture(e);
+    }
+    backend.within(grant, requestTimeoutNanos, "lease grant")
+        .thenApply(response -> granted(response, sentAt))
+        .whenComplete((granted, error) -> {
+          synchronized (SharedLease.this) {
+            if (granting == g) {
+              granting = null;
+            }
+          }
+          if (error != null) {
+            Throwable cause = unwrap(error);
+            log.debug("{}: lease grant failed: {}", backend, String.valueOf(cause));
+            g.completeExceptionally(cause);
+          } else {
+            g.complete(granted);
+          }
+        });
     return g;
   }
 
   private Grant granted(LeaseGrantResponse response, long sentAt) {
     Grant grant = new Grant(response.getID(), response.getTTL(), sentAt);
+    boolean late;
     synchronized (this) {
-      if (closed) {
-        leases.revoke(grant.id);
-        throw new IllegalStateException(backend + " is closed");
+      late = closed;
+      if (!late) {
+        current = grant;
+        if (tick == null) {
+          scheduleTick(period()); // one chain of ticks for the life of the backend
+        }
       }
-      current = grant;
-      scheduleTick(0);
+    }
+    if (late) {
+      leases.revoke(grant.id);
+      throw new IllegalStateException(backend + " is closed");
     }
     if (response.getTTL() != ttlSeconds) {
       log.info("{}: etcd granted {} with a TTL of {}s instead of the {}s asked for (its minimum)",
@@ -235,7 +256,7 @@ final class SharedLease {
    * less margin, so that the lease is always confirmed beyond the deadline of a poll.
    */
   long period() {
-    long maxRenew = backend.maxRenewDeadlineNanos();
+    long maxRenew = backend.maxRenewDeadlineNanos(this);
     long p = ttlNanos / 3;
     if (maxRenew > 0) {
       p = Math.min(p, (ttlNanos - maxRenew) / 2);
@@ -359,10 +380,11 @@ final class SharedLease {
 
   /**
    * Reserves a key name for a candidate of an election on a lease: {@code <election>/<lease
-   * hex>} like etcd's own election clients, or {@code <election>/<lease hex>-<n>} when another
-   * candidate of the same election on this backend holds that one. A name is never handed out
-   * twice while its key may still exist, so a candidate that finds its key can trust it is its
-   * own (written by an earlier request whose answer was lost).
+   * hex>} like etcd's own election clients, or {@code <election>/<lease hex>-<n>} when that one
+   * was handed out before on this lease (to another candidate of the same election on this
+   * backend, or to one that left). A name is never handed out twice on one lease, so a candidate
+   * that finds its key can trust that it wrote it (in an earlier request whose answer was lost),
+   * and deleting the key of a candidate that left never hits another candidate's key.
    */
   synchronized String reserve(Grant grant, String electionPrefix) {
     String base = electionPrefix + grant.hex;
@@ -374,17 +396,18 @@ final class SharedLease {
     return name;
   }
 
-  /** The key of this name is gone: the name may be handed out again. */
-  synchronized void free(Grant grant, String name) {
-    grant.names.remove(name);
-    grant.orphans.remove(name);
-  }
-
-  /** The key of a candidate that left could not be deleted: retry on each tick. */
-  synchronized void orphan(Grant grant, String name) {
-    if (!grant.lost && !closed) {
+  /**
+   * The key of a candidate that left may still exist (its deletion failed, or a request sent
+   * before it left may have written it later): delete it on each tick until that succeeds.
+   */
+  void orphan(Grant grant, String name) {
+    synchronized (this) {
+      if (grant.lost || closed) {
+        return; // revoking the lease removes the key
+      }
       grant.orphans.add(name);
     }
+    log.debug("{}: will delete the key {} of a candidate that left", backend, name);
   }
 
   private void deleteOrphan(Grant grant, String name) {
@@ -399,7 +422,7 @@ final class SharedLease {
       synchronized (SharedLease.this) {
         grant.deleting.remove(name);
         if (error == null) {
-          free(grant, name);
+          grant.orphans.remove(name);
         }
       }
       if (error == null) {
@@ -410,7 +433,12 @@ final class SharedLease {
 
   // ------------------------------------------------------------------ closing
 
-  /** The current lease id, if any (for tests and logs). */
+  /** The TTL asked for, in seconds. */
+  long ttlSeconds() {
+    return ttlSeconds;
+  }
+
+  /** The current lease, if one is granted and not lost (for tests and logs). */
   synchronized Grant current() {
     return current;
   }

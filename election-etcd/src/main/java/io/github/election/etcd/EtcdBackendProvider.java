@@ -1,0 +1,142 @@
+package io.github.election.etcd;
+
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionBackendProvider;
+import io.github.election.spi.ElectionSettings;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Serves {@code etcd://HOST:PORT[,HOST:PORT...][/KEY_PREFIX][?ttl=15s&user=U&password=P
+ * &cacert=PATH&cert=PATH&key=PATH]}: an {@link EtcdElectionBackend} on those endpoints. The path
+ * is the key prefix (default {@value EtcdElectionBackend#DEFAULT_KEY_PREFIX}); {@code ttl} the
+ * lease TTL in whole seconds ({@code 15s}, {@code 15} or {@code 1m}; a fixed TTL for every
+ * election of the backend; without it each election's lease duration is its TTL); {@code cacert}, {@code
+ * cert} and {@code key} PEM files turn TLS on. Found by {@code ElectionBackends.open} through
+ * {@link java.util.ServiceLoader}; stateless and thread-safe.
+ */
+public final class EtcdBackendProvider implements ElectionBackendProvider {
+
+  /** For {@link java.util.ServiceLoader}. */
+  public EtcdBackendProvider() {
+  }
+
+  @Override
+  public String scheme() {
+    return "etcd";
+  }
+
+  @Override
+  public String description() {
+    return "etcd://HOST:PORT[,HOST:PORT...]/KEY_PREFIX?ttl=15s, etcd v3 through jetcd "
+        + "(io.github.election:election-etcd)";
+  }
+
+  /**
+   * Makes a backend for an {@code etcd:} URI.
+   *
+   * @throws IllegalArgumentException naming the part of the URI that is wrong
+   */
+  @Override
+  public ElectionBackend open(URI uri) {
+    if (uri.getScheme() == null || !uri.getScheme().equalsIgnoreCase("etcd")) {
+      throw new IllegalArgumentException("URI '" + uri + "' is not an etcd: URI");
+    }
+    String authority = uri.getRawAuthority();
+    if (authority == null || authority.isBlank()) {
+      throw new IllegalArgumentException("etcd URI '" + uri + "' has no endpoints; expected "
+          + "etcd://HOST:PORT[,HOST:PORT...]/KEY_PREFIX");
+    }
+    if (authority.contains("@")) {
+      throw new IllegalArgumentException("etcd URI '" + uri + "': give credentials as "
+          + "?user=U&password=P, not in the authority");
+    }
+    List<String> endpoints = new ArrayList<>();
+    for (String e : authority.split(",")) {
+      if (e.isBlank()) {
+        throw new IllegalArgumentException("etcd URI '" + uri + "' has an empty endpoint");
+      }
+      endpoints.add(e.trim());
+    }
+    Map<String, String> query = query(uri);
+    EtcdElectionBackend.Builder b = EtcdElectionBackend.builder();
+    String cacert = query.remove("cacert");
+    String cert = query.remove("cert");
+    String key = query.remove("key");
+    if (cacert != null) {
+      b.trustedCertificates(Path.of(cacert));
+    }
+    if ((cert == null) != (key == null)) {
+      throw new IllegalArgumentException("etcd URI '" + uri + "': cert and key go together");
+    }
+    if (cert != null) {
+      b.clientCertificate(Path.of(cert), Path.of(key));
+    }
+    b.endpoints(endpoints);
+    String path = uri.getPath();
+    if (path != null && !path.isEmpty() && !path.equals("/")) {
+      b.keyPrefix(path);
+    }
+    String ttl = query.remove("ttl");
+    if (ttl != null) {
+      b.leaseTtl(parseTtl(ttl, uri));
+    }
+    String user = query.remove("user");
+    String password = query.remove("password");
+    if (user != null) {
+      b.credentials(user, password == null ? "" : password);
+    } else if (password != null) {
+      throw new IllegalArgumentException("etcd URI '" + uri + "': password without user");
+    }
+    if (!query.isEmpty()) {
+      throw new IllegalArgumentException("etcd URI '" + uri + "' has unknown parameters "
+          + query.keySet() + "; known: ttl, user, password, cacert, cert, key");
+    }
+    return b.build();
+  }
+
+  private static Map<String, String> query(URI uri) {
+    Map<String, String> out = new LinkedHashMap<>();
+    String raw = uri.getRawQuery();
+    if (raw == null || raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String k = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
+      String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      if (out.put(k, v) != null) {
+        throw new IllegalArgumentException("etcd URI '" + uri + "' repeats the parameter " + k);
+      }
+    }
+    return out;
+  }
+
+  private static String decode(String s) {
+    return URLDecoder.decode(s, StandardCharsets.UTF_8);
+  }
+
+  private static Duration parseTtl(String text, URI uri) {
+    String t = text.trim();
+    if (t.matches("\\d+")) {
+      return Duration.ofSeconds(Long.parseLong(t)); // etcd's own unit
+    }
+    try {
+      return ElectionSettings.parseDuration(t, "ttl");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("ttl (" + text + ") of etcd URI '" + uri
+          + "' must be whole seconds, such as 15s, 15 or 1m", e);
+    }
+  }
+}

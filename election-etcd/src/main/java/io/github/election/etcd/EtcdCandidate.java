@@ -1,0 +1,463 @@
+package io.github.election.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.Observation;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One candidate of one election in etcd, laid out as etcd's own election recipe
+ * ({@code concurrency.Election}) does: a key {@code <prefix>/<name>/<lease id in hex>} bound to
+ * the backend's lease, whose value is the identity; the key with the lowest create revision
+ * leads, and its create revision is the term.
+ *
+ * <p><b>Poll.</b> One transaction, sent after the poll was called: if our key exists, read it and
+ * the first key of the election (lowest create revision); otherwise put it (enrol) and read the
+ * same. A transaction is a linearizable read in etcd, so its answer shows the store as it was
+ * after the poll started. In parallel the shared lease is made sure to be confirmed beyond the
+ * renew deadline of this poll (see {@link SharedLease#ensureFresh}). {@code LEADING} is reported
+ * only when both hold: our key is the first one, and etcd cannot expire it before the engine's
+ * deadline for this poll has passed.
+ *
+ * <p><b>Watch.</b> After the first round a watch on the election's prefix, from the revision
+ * after that round's, tells the engine of every change ({@link CandidateContext#changed()}), so
+ * that a handover waits for no timer. The deletion of our own key that we did not ask for (lease
+ * revoked or expired, key deleted by hand) is reported as {@code UNKNOWN} at once, since another
+ * candidate may lead from that revision on.
+ *
+ * <p>Thread-safety: the engine calls poll, release and leave one at a time, but may call
+ * release or leave while the stage of a poll is still under way: they wait for it. Watch
+ * callbacks and lease-loss reports come from other threads. State is guarded by {@code this};
+ * no jetcd call is made under that lock (jetcd calls our watch listener under a lock of its
+ * own).
+ */
+final class EtcdCandidate implements Candidate {
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdCandidate.class);
+
+  private final EtcdElectionBackend backend;
+  private final SharedLease leases;
+  private final KV kv;
+  private final Watch watches;
+  private final CandidateContext context;
+  private final ElectionSettings settings;
+  private final String electionPrefix;
+  private final ByteSequence electionPrefixBytes;
+  private final ByteSequence identity;
+  private final long renewNanos;
+  private final long timeoutNanos;
+  private final String label;
+  private final GetOption first;
+  private final AtomicReference<Watch.Watcher> watcher = new AtomicReference<>();
+
+  // guarded by this
+  private SharedLease.Grant lease;
+  private String keyName;
+  private ByteSequence key;
+  private long ownRevision; // create revision of our key as last seen; 0 when it is not there
+  private boolean leading; // the last round reported LEADING
+  private long round; // number of the latest poll (or leave); answers of older ones are ignored
+  private CompletableFuture<Observation> inflight; // the latest poll, until it completed
+  private boolean releasing;
+  private boolean left;
+  private boolean watchBroken;
+  private Object watchGeneration; // identifies the current watch in its callbacks
+
+  EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, KV kv, Watch watches,
+      CandidateContext context, String electionPrefix) {
+    this.backend = backend;
+    this.leases = leases;
+    this.kv = kv;
+    this.watches = watches;
+    this.context = context;
+    this.settings = context.settings();
+    this.electionPrefix = electionPrefix;
+    this.electionPrefixBytes = bytes(electionPrefix);
+    this.identity = bytes(settings.identity());
+    this.renewNanos = settings.renewDeadline().toNanos();
+    this.timeoutNanos = renewNanos / 2; // every request gives up well before the renew deadline
+    this.label = settings.name() + "/" + settings.identity();
+    this.first = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
+        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
+  }
+
+  ElectionSettings settings() {
+    return settings;
+  }
+
+  /** The shared lease this candidate's keys are bound to. */
+  SharedLease sharedLease() {
+    return leases;
+  }
+
+  // ------------------------------------------------------------------ poll
+
+  @Override
+  public CompletionStage<Observation> poll() {
+    long sentAt = System.nanoTime(); // not earlier than the engine's reading before the call
+    long myRound;
+    synchronized (this) {
+      if (left) {
+        return CompletableFuture.failedFuture(new IllegalStateException(label + " left"));
+      }
+      myRound = ++round;
+    }
+    CompletableFuture<Observation> result = backend.within(leases.acquire()
+        .thenCompose(grant -> roundTrip(grant, sentAt, myRound)), timeoutNanos, "poll of " + label);
+    synchronized (this) {
+      inflight = result;
+    }
+    return result;
+  }
+
+  /**
+   * Completes once the latest poll has completed (successfully or not). The engine may call
+   * {@link #release()} and {@link #leave()} while the stage of a poll is still under way; they
+   * wait for it, so that its enrolment cannot put our key back after they deleted it, and its
+   * answer reaches the engine before theirs. Bounded by the poll's timeout.
+   */
+  private CompletableFuture<Void> afterInflightPoll() {
+    CompletableFuture<Observation> f;
+    synchronized (this) {
+      f = inflight;
+    }
+    return f == null ? CompletableFuture.completedFuture(null) : f.handle((o, e) -> null);
+  }
+
+  private CompletableFuture<Observation> roundTrip(SharedLease.Grant grant, long sentAt,
+      long myRound) {
+    ByteSequence myKey;
+    String myName;
+    synchronized (this) {
+      if (left || myRound != round) {
+        return CompletableFuture.completedFuture(Observation.unknown(label + " left"));
+      }
+      if (grant != lease) {
+        lease = grant;
+        keyName = leases.reserve(grant, electionPrefix);
+        key = bytes(keyName);
+        ownRevision = 0;
+        leading = false;
+        log.debug("{}: candidate key {}", label, keyName);
+      }
+      myKey = key;
+      myName = keyName;
+    }
+    if (grant.isLost()) {
+      return CompletableFuture.completedFuture(Observation.unknown(grant + " was lost"));
+    }
+    CompletableFuture<Boolean> fresh = leases.ensureFresh(grant, sentAt + renewNanos);
+    CompletableFuture<TxnResponse> txn = kv.txn()
+        .If(new Cmp(myKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
+        .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
+        .Else(Op.put(myKey, identity, PutOption.builder().withLeaseId(grant.id).build()),
+            Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
+        .commit();
+    txn.whenComplete((response, error) -> {
+      // An answer that comes after leave() (the poll timed out meanwhile) may have put our key
+      // back: have it deleted. The name is never handed out again on this lease.
+      boolean gone;
+      synchronized (this) {
+        gone = left;
+      }
+      if (gone && (error != null || !response.isSucceeded())) {
+        leases.orphan(grant, myName);
+      }
+    });
+    return txn.handle((response, error) -> {
+      if (error != null) {
+        Throwable cause = SharedLease.unwrap(error);
+        if (SharedLease.isLeaseNotFound(cause)) {
+          leases.lost(grant, "etcd refused to put a key on it: " + cause.getMessage());
+          return CompletableFuture.completedFuture(Observation.unknown(grant + " was lost"));
+        }
+        return CompletableFuture.<Observation>failedFuture(cause);
+      }
+      return fresh.thenApply(isFresh -> evaluate(response, isFresh, grant, myRound));
+    }).thenCompose(f -> f);
+  }
+
+  private Observation evaluate(TxnResponse response, boolean fresh, SharedLease.Grant grant,
+      long myRound) {
+    List<GetResponse> gets = response.getGetResponses();
+    if (gets.size() != 2 || gets.get(0).getKvs().isEmpty() || gets.get(1).getKvs().isEmpty()) {
+      throw new IllegalStateException("unexpected transaction answer from etcd for " + label
+          + ": " + gets.size() + " reads");
+    }
+    KeyValue mine = gets.get(0).getKvs().get(0);
+    KeyValue head = gets.get(1).getKvs().get(0);
+    if (mine.getLease() != grant.id) {
+      throw new IllegalStateException("the key " + mine.getKey() + " of " + label
+          + " is bound to lease " + Long.toHexString(mine.getLease()) + ", not to " + grant);
+    }
+    long revision = response.getHeader().getRevision();
+    synchronized (this) {
+      if (left) {
+        return Observation.unknown(label + " is leaving the election");
+      }
+      if (myRound != round || lease != grant) {
+        // nobody waits for this answer any more (timed out), or its lease was replaced
+        return Observation.unknown("the answer to an earlier poll of " + label + " came late");
+      }
+      ownRevision = mine.getCreateRevision();
+      leading = false;
+    }
+    ensureWatch(revision + 1);
+    if (grant.isLost()) {
+      return Observation.unknown(grant + " was lost");
+    }
+    if (head.getCreateRevision() == mine.getCreateRevision()) {
+      if (!fresh) {
+        throw new IllegalStateException("leads in etcd, but the keep-alive of " + grant
+            + " was not confirmed; cannot vouch for the renew deadline");
+      }
+      synchronized (this) {
+        if (myRound == round) {
+          leading = true;
+        }
+      }
+      return Observation.leading(mine.getCreateRevision());
+    }
+    return Observation.following(head.getValue().toString(StandardCharsets.UTF_8),
+        head.getCreateRevision());
+  }
+
+  // ------------------------------------------------------------------ watch
+
+  private void ensureWatch(long fromRevision) {
+    Watch.Watcher old = watcher.get();
+    Object generation = new Object();
+    synchronized (this) {
+      if (left || (old != null && !watchBroken)) {
+        return;
+      }
+      watchBroken = false;
+      watchGeneration = generation; // callbacks of the old watch no longer count
+    }
+    if (old != null) {
+      old.close();
+    }
+    Watch.Watcher w;
+    try {
+      w = watches.watch(electionPrefixBytes,
+          WatchOption.builder().isPrefix(true).withRevision(fromRevision).withRequireLeader(true)
+              .build(),
+          Watch.listener(this::onWatch, this::onWatchError,
+              () -> onWatchCompleted(generation)));
+    } catch (RuntimeException e) {
+      log.debug("{}: cannot watch {}: {}", label, electionPrefix, e.toString());
+      synchronized (this) {
+        watchBroken = true;
+      }
+      return;
+    }
+    if (!watcher.compareAndSet(old, w)) {
+      w.close();
+      return;
+    }
+    boolean closeNow;
+    synchronized (this) {
+      closeNow = left;
+    }
+    if (closeNow && watcher.compareAndSet(w, null)) {
+      w.close();
+    }
+  }
+
+  private void onWatch(WatchResponse response) {
+    Observation lostKey = null;
+    synchronized (this) {
+      if (left) {
+        return;
+      }
+      for (WatchEvent event : response.getEvents()) {
+        if (event.getEventType() == WatchEvent.EventType.DELETE && key != null
+            && event.getKeyValue().getKey().equals(key) && ownRevision > 0 && !releasing
+            && event.getKeyValue().getModRevision() > ownRevision) {
+          lostKey = Observation.unknown("our key " + keyName + " was deleted in etcd at revision "
+              + event.getKeyValue().getModRevision());
+          ownRevision = 0;
+          leading = false;
+        }
+      }
+    }
+    if (lostKey != null) {
+      SharedLease.Grant grant;
+      synchronized (this) {
+        grant = lease;
+      }
+      context.observed(lostKey); // leave LEADER before anyone can take over
+      if (grant != null) {
+        leases.probe(grant);
+      }
+    }
+    context.changed();
+  }
+
+  private void onWatchError(Throwable error) {
+    log.debug("{}: watch of {} failed: {}", label, electionPrefix, String.valueOf(error));
+    context.changed();
+  }
+
+  private void onWatchCompleted(Object generation) {
+    synchronized (this) {
+      if (left || generation != watchGeneration) {
+        return; // we closed it, or an older watch ended
+      }
+      watchBroken = true; // jetcd gave up on it (compaction, no leader): the next poll renews it
+    }
+    context.changed();
+  }
+
+  // ------------------------------------------------------------------ lease loss
+
+  /** The backend's lease was lost: this candidate's key is gone or will be. */
+  void leaseLost(SharedLease.Grant grant, String reason) {
+    synchronized (this) {
+      if (left || lease != grant) {
+        return;
+      }
+      ownRevision = 0;
+      leading = false;
+    }
+    context.observed(Observation.unknown(reason));
+  }
+
+  // ------------------------------------------------------------------ release and leave
+
+  @Override
+  public CompletionStage<Void> release() {
+    return afterInflightPoll().thenCompose(v -> deleteIfLeading());
+  }
+
+  private CompletableFuture<Void> deleteIfLeading() {
+    ByteSequence myKey;
+    long revision;
+    synchronized (this) {
+      if (left || !leading || ownRevision == 0) {
+        return CompletableFuture.completedFuture(null); // not the leader in etcd: nothing to give up
+      }
+      myKey = key;
+      revision = ownRevision;
+      releasing = true;
+    }
+    CompletableFuture<TxnResponse> txn;
+    try {
+      txn = kv.txn()
+          .If(new Cmp(myKey, Cmp.Op.EQUAL, CmpTarget.createRevision(revision)))
+          .Then(Op.delete(myKey, DeleteOption.DEFAULT))
+          .commit();
+    } catch (RuntimeException e) {
+      txn = CompletableFuture.failedFuture(e);
+    }
+    return backend.within(txn, timeoutNanos, "release of " + label).handle((response, error) -> {
+      synchronized (this) {
+        releasing = false;
+        if (error == null) {
+          ownRevision = 0; // the next poll enrols again, behind every other candidate (C2)
+          leading = false;
+        }
+      }
+      if (error != null) {
+        throw new java.util.concurrent.CompletionException(SharedLease.unwrap(error));
+      }
+      log.debug("{}: released {} (revision {})", label, keyName, revision);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> leave() {
+    SharedLease.Grant grant;
+    String name;
+    synchronized (this) {
+      if (left) {
+        return CompletableFuture.completedFuture(null);
+      }
+      left = true;
+      round++;
+      grant = lease;
+      name = keyName;
+      leading = false;
+      ownRevision = 0;
+    }
+    Watch.Watcher w = watcher.getAndSet(null);
+    if (w != null) {
+      w.close();
+    }
+    backend.removed(this);
+    if (grant == null || grant.isLost()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // The name is ours alone on this lease, so delete it without condition: that also removes a
+    // key that a poll whose answer was lost may have written.
+    return afterInflightPoll().thenCompose(v -> {
+      CompletableFuture<?> delete;
+      try {
+        delete = kv.delete(bytes(name));
+      } catch (RuntimeException e) {
+        delete = CompletableFuture.failedFuture(e);
+      }
+      return backend.within(delete, timeoutNanos, "leave of " + label);
+    }).handle((r, error) -> {
+      if (error == null) {
+        log.debug("{}: deleted {}", label, name);
+        return null;
+      }
+      leases.orphan(grant, name); // retried with the keep-alives until it is gone
+      throw new java.util.concurrent.CompletionException(SharedLease.unwrap(error));
+    });
+  }
+
+  /**
+   * The backend closes before this candidate left: its lease is about to be revoked, so others
+   * may lead at once. Tells the engine UNKNOWN first (it leaves LEADER before the revoke) and
+   * closes the watch.
+   */
+  void abandon() {
+    synchronized (this) {
+      if (left) {
+        return;
+      }
+      left = true;
+      leading = false;
+      ownRevision = 0;
+    }
+    context.observed(Observation.unknown("the etcd backend was closed"));
+    Watch.Watcher w = watcher.getAndSet(null);
+    if (w != null) {
+      w.close();
+    }
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return "EtcdCandidate{" + label + "}";
+  }
+}

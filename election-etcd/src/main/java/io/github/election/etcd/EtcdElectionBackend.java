@@ -1,0 +1,608 @@
+package io.github.election.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.github.election.LeadershipEvent;
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.LeaderInfo;
+import java.io.File;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leader election on etcd v3, through jetcd: an {@link ElectionBackend} for {@code
+ * LeaderElection}.
+ *
+ * <pre>{@code
+ * try (EtcdElectionBackend etcd = EtcdElectionBackend.builder()
+ *          .endpoints("http://10.0.0.1:2379", "http://10.0.0.2:2379", "http://10.0.0.3:2379")
+ *          .leaseTtl(Duration.ofSeconds(15))
+ *          .build();
+ *      LeaderElection election = LeaderElection.builder(etcd).name("cluster-checks")
+ *          .identity(podName).build()) {
+ *   election.start();
+ *   ...
+ * }
+ * }</pre>
+ * or, through {@code ElectionBackends.open}, {@code etcd://10.0.0.1:2379,10.0.0.2:2379/election?ttl=15s}.
+ *
+ * <p><b>Layout in etcd.</b> The one of etcd's own election recipe ({@code concurrency.Election},
+ * {@code etcdctl elect}, the {@code v3election} service): each candidate of election {@code NAME}
+ * holds a key {@code <keyPrefix>/NAME/<lease id in hex>} whose value is its identity, bound to a
+ * lease; the key with the lowest create revision leads, and its create revision is the term.
+ * {@code etcdctl elect --listen <keyPrefix>/NAME} shows who leads. A second candidate of the same
+ * election on the same backend (same lease) gets {@code <lease id in hex>-<n>}, so that each
+ * candidate has a key of its own; etcd's Go clients avoid that case by giving each candidate its
+ * own session. An election name must not contain {@code '/'}, which would nest one election's
+ * keys inside another's.
+ *
+ * <p><b>One client, one lease.</b> A backend holds one jetcd {@link Client} (made from the
+ * endpoints, or given by the user, who then keeps it) and one etcd lease, shared by every
+ * candidate of every election it serves, so that the cost of keeping it alive does not grow
+ * with the number of elections. The lease's TTL acts as the lease duration D: it is the fixed
+ * {@link Builder#leaseTtl leaseTtl} if one was given ({@link #validate} then refuses a renew
+ * deadline that is not shorter), otherwise each election's lease duration, in whole seconds
+ * (elections with different lease durations then get one lease per duration). When a lease is
+ * lost (expired after a long partition, revoked), every candidate on it is told {@code UNKNOWN}
+ * at once and joins again on a new lease.
+ *
+ * <p><b>What a poll proves.</b> A candidate reports {@code LEADING} only after a read sent after
+ * the poll began showed its own key as the lowest of the election, and the lease was confirmed
+ * by a keep-alive whose TTL, counted from its send time, outlasts the poll's renew deadline; so
+ * etcd cannot hand leadership to another candidate while the engine still counts this one as
+ * leader. A watch on the election's keys turns every change into a poll at once (handover
+ * within one round trip plus one notification); the deletion of a candidate's own key that it
+ * did not ask for makes it {@code UNKNOWN} at once.
+ *
+ * <p><b>Threading.</b> Thread-safe. Every request to etcd is asynchronous and bounded by a
+ * timeout shorter than the renew deadline; the backend runs one daemon thread of its own for the
+ * lease keep-alives and the timeouts, besides jetcd's threads. {@link #close()} revokes the
+ * lease (so that every candidate key of this backend disappears at once), stops that thread,
+ * and closes the client if the backend made it; close the elections first.
+ */
+public final class EtcdElectionBackend implements ElectionBackend {
+
+  /** The key prefix used when none is given. */
+  public static final String DEFAULT_KEY_PREFIX = "/election";
+
+  /** How long {@link #inspect} waits for etcd. */
+  private static final long INSPECT_TIMEOUT_SECONDS = 5;
+
+  /** How long the client made from endpoints tries to open a connection. */
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+
+  /** etcd's largest lease TTL (its {@code MaxLeaseTTL}), in seconds. */
+  private static final long MAX_TTL_SECONDS = 9_000_000_000L;
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdElectionBackend.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+
+  private final Client client;
+  private final boolean ownsClient;
+  private final String keyPrefix;
+  private final Duration leaseTtl; // null: each election's lease duration is its lease's TTL
+  private final String label;
+  private final ScheduledExecutorService scheduler;
+  private final Map<Long, SharedLease> leases = new ConcurrentHashMap<>(); // by TTL in seconds
+  private final Set<EtcdCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private EtcdElectionBackend(Client client, boolean ownsClient, String keyPrefix,
+      Duration leaseTtl) {
+    this.client = client;
+    this.ownsClient = ownsClient;
+    this.keyPrefix = keyPrefix;
+    this.leaseTtl = leaseTtl;
+    this.label = "etcd-" + IDS.incrementAndGet();
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "election-" + label);
+      t.setDaemon(true);
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    this.scheduler = executor;
+  }
+
+  /** Starts building a backend. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ ElectionBackend
+
+  /** Returns {@code etcd}. */
+  @Override
+  public String name() {
+    return "etcd";
+  }
+
+  /**
+   * Refuses an election this backend cannot hold: a name containing {@code '/'}; with a fixed
+   * {@link Builder#leaseTtl lease TTL}, a renew deadline that is not shorter than it (the TTL
+   * then acts as the lease duration, and a lease duration other than the TTL is logged and
+   * otherwise ignored); without one, a lease duration that is not a whole number of seconds
+   * (etcd's TTL granularity). Does no I/O.
+   *
+   * @throws IllegalArgumentException naming the setting and its value
+   */
+  @Override
+  public void validate(ElectionSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    String name = settings.name();
+    if (name.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("name '" + name + "' must not contain '/': etcd keys "
+          + "of an election are " + keyPrefix + "/<name>/<lease>, so a '/' would put one "
+          + "election's candidates inside another's");
+    }
+    if (leaseTtl != null) {
+      if (settings.renewDeadline().compareTo(leaseTtl) >= 0) {
+        throw new IllegalArgumentException("renewDeadline (" + format(settings.renewDeadline())
+            + ") must be shorter than the etcd lease TTL (" + format(leaseTtl)
+            + "), which acts as leaseDuration on etcd");
+      }
+      if (!settings.leaseDuration().equals(leaseTtl)) {
+        log.info("{}: election '{}' asks for leaseDuration {}; the lease TTL {} of this backend "
+            + "acts as the lease duration", label, name, format(settings.leaseDuration()),
+            format(leaseTtl));
+      }
+    } else {
+      Duration d = settings.leaseDuration();
+      if (d.getNano() != 0 || d.getSeconds() > MAX_TTL_SECONDS) {
+        throw new IllegalArgumentException("leaseDuration (" + format(d) + ") must be a whole "
+            + "number of seconds on etcd, the granularity of its lease TTL (or give the backend "
+            + "a leaseTtl)");
+      }
+    }
+  }
+
+  /**
+   * Adds a candidate. Does no I/O: its first poll grants the backend's lease if needed and puts
+   * its key.
+   *
+   * @throws IllegalStateException if this backend was closed
+   * @throws IllegalArgumentException if the settings do not fit (see {@link #validate})
+   */
+  @Override
+  public Candidate join(CandidateContext context) {
+    Objects.requireNonNull(context, "context");
+    if (closed.get()) {
+      throw new IllegalStateException(label + " is closed");
+    }
+    validate(context.settings());
+    long ttl = leaseTtl != null ? leaseTtl.getSeconds()
+        : context.settings().leaseDuration().getSeconds();
+    SharedLease lease = leases.computeIfAbsent(ttl, t -> new SharedLease(this,
+        client.getLeaseClient(), client.getKVClient(), t));
+    EtcdCandidate candidate = new EtcdCandidate(this, lease, client.getKVClient(),
+        client.getWatchClient(), context, keyPrefix + "/" + context.settings().name() + "/");
+    candidates.add(candidate);
+    if (closed.get()) {
+      candidates.remove(candidate);
+      throw new IllegalStateException(label + " is closed");
+    }
+    return candidate;
+  }
+
+  /**
+   * Looks at who leads an election without taking part: one linearizable read of the
+   * election's first key (lowest create revision), whose value is the leader's identity and
+   * whose create revision is the term. etcd keys carry no wall-clock time, so {@link
+   * LeaderInfo#since()} is empty. Bounded by a timeout of {@value #INSPECT_TIMEOUT_SECONDS} s.
+   *
+   * @throws IllegalArgumentException if the name contains '/'
+   */
+  @Override
+  public CompletionStage<LeaderInfo> inspect(String election) {
+    ElectionSettings.requireText(election, "election");
+    if (election.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("name '" + election + "' must not contain '/'");
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    }
+    ByteSequence prefix = ByteSequence.from(keyPrefix + "/" + election + "/",
+        StandardCharsets.UTF_8);
+    GetOption first = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
+        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
+    CompletableFuture<GetResponse> get;
+    try {
+      get = client.getKVClient().get(prefix, first);
+    } catch (RuntimeException e) {
+      get = CompletableFuture.failedFuture(e);
+    }
+    return within(get, TimeUnit.SECONDS.toNanos(INSPECT_TIMEOUT_SECONDS), "inspect of " + election)
+        .thenApply(r -> {
+          if (r.getKvs().isEmpty()) {
+            return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
+          }
+          KeyValue head = r.getKvs().get(0);
+          return new LeaderInfo(election, head.getValue().toString(StandardCharsets.UTF_8),
+              head.getCreateRevision(), null);
+        });
+  }
+
+  /**
+   * Revokes the lease (every key of this backend's candidates disappears with it, waiting up to
+   * a few seconds for etcd's answer), stops the backend's thread and closes the client if the
+   * backend made it. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (EtcdCandidate c : candidates) {
+      c.abandon();
+    }
+    candidates.clear();
+    leases.values().forEach(SharedLease::close);
+    scheduler.shutdownNow();
+    if (ownsClient) {
+      client.close();
+    }
+    log.info("{}: closed", label);
+  }
+
+  // ------------------------------------------------------------------ package-private
+
+  /** The ids of the leases in use (for tests and diagnostics). */
+  List<Long> leaseIds() {
+    List<Long> ids = new ArrayList<>();
+    for (SharedLease l : leases.values()) {
+      SharedLease.Grant g = l.current();
+      if (g != null) {
+        ids.add(g.id);
+      }
+    }
+    return ids;
+  }
+
+  /** The key prefix, without a trailing '/'. */
+  String keyPrefix() {
+    return keyPrefix;
+  }
+
+  /** The fixed lease TTL, if one was given. */
+  Optional<Duration> leaseTtl() {
+    return Optional.ofNullable(leaseTtl);
+  }
+
+  /** The jetcd client. */
+  Client client() {
+    return client;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  /** The largest renew deadline of the candidates on a lease, or 0 without candidates. */
+  long maxRenewDeadlineNanos(SharedLease lease) {
+    long max = 0;
+    for (EtcdCandidate c : candidates) {
+      if (c.sharedLease() == lease) {
+        max = Math.max(max, c.settings().renewDeadline().toNanos());
+      }
+    }
+    return max;
+  }
+
+  void removed(EtcdCandidate candidate) {
+    candidates.remove(candidate);
+  }
+
+  void leaseLost(SharedLease.Grant grant, String reason) {
+    for (EtcdCandidate c : candidates) {
+      c.leaseLost(grant, reason);
+    }
+  }
+
+  /**
+   * A future that completes as {@code f} does, or fails with a {@link TimeoutException} naming
+   * {@code what} after {@code nanos}. The timer runs on the backend's thread.
+   */
+  <T> CompletableFuture<T> within(CompletableFuture<T> f, long nanos, String what) {
+    if (f.isDone()) {
+      return f;
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    ScheduledFuture<?> timer;
+    try {
+      timer = scheduler.schedule(() -> {
+        result.completeExceptionally(new TimeoutException(what + " got no answer from etcd within "
+            + format(Duration.ofNanos(nanos))));
+      }, nanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(new IllegalStateException(label + " is closed"));
+      return result;
+    }
+    f.whenComplete((value, error) -> {
+      timer.cancel(false);
+      if (error != null) {
+        result.completeExceptionally(SharedLease.unwrap(error));
+      } else {
+        result.complete(value);
+      }
+    });
+    return result;
+  }
+
+  private static String format(Duration d) {
+    return ElectionSettings.format(d);
+  }
+
+  @Override
+  public String toString() {
+    return label;
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /**
+   * Builds an {@link EtcdElectionBackend}, validating each setting as it is given. Give either
+   * {@link #endpoints} (the backend makes and owns a client) or {@link #client} (the caller's
+   * client, which the backend does not close). Not thread-safe.
+   */
+  public static final class Builder {
+
+    private final List<String> endpoints = new ArrayList<>();
+    private Client client;
+    private String keyPrefix = DEFAULT_KEY_PREFIX;
+    private Duration leaseTtl;
+    private String user;
+    private String password;
+    private Path trustedCertificates;
+    private Path clientCertificate;
+    private Path clientKey;
+
+    private Builder() {
+    }
+
+    /**
+     * The etcd endpoints, as {@code http://host:port}, {@code https://host:port} or {@code
+     * host:port} (then {@code https} when TLS is configured, {@code http} otherwise). Replaces
+     * endpoints given before.
+     *
+     * @throws IllegalArgumentException if the list is empty or an endpoint is malformed
+     */
+    public Builder endpoints(String... endpoints) {
+      Objects.requireNonNull(endpoints, "endpoints");
+      return endpoints(List.of(endpoints));
+    }
+
+    /**
+     * The etcd endpoints; see {@link #endpoints(String...)}.
+     *
+     * @throws IllegalArgumentException if the list is empty or an endpoint is malformed
+     */
+    public Builder endpoints(Collection<String> endpoints) {
+      Objects.requireNonNull(endpoints, "endpoints");
+      if (endpoints.isEmpty()) {
+        throw new IllegalArgumentException("endpoints must not be empty");
+      }
+      List<String> checked = new ArrayList<>();
+      for (String e : endpoints) {
+        checked.add(checkEndpoint(e));
+      }
+      this.endpoints.clear();
+      this.endpoints.addAll(checked);
+      return this;
+    }
+
+    /**
+     * A jetcd client to use instead of endpoints; the backend does not close it. TLS and
+     * credentials are then the client's own.
+     */
+    public Builder client(Client client) {
+      this.client = Objects.requireNonNull(client, "client");
+      return this;
+    }
+
+    /**
+     * The prefix of every key of this backend (default {@value #DEFAULT_KEY_PREFIX}): election
+     * {@code NAME} lives under {@code <keyPrefix>/NAME/}. A trailing {@code '/'} is dropped.
+     *
+     * @throws IllegalArgumentException if blank
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (keyPrefix.isBlank()) {
+        throw new IllegalArgumentException("keyPrefix must not be blank, got '" + keyPrefix + "'");
+      }
+      String p = keyPrefix;
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      this.keyPrefix = p;
+      return this;
+    }
+
+    /**
+     * One TTL for the backend's etcd lease, used by every election whatever its lease duration:
+     * a whole number of seconds, etcd's granularity. It then acts as the lease duration D of the
+     * elections (a candidate that stops renewing loses its keys after it), and elections whose
+     * renew deadline is not shorter are refused. Default: none, each election's lease duration
+     * is the TTL of its lease (elections of equal lease duration share one lease). etcd raises a
+     * TTL below its minimum (1.5 times its election timeout, rounded up).
+     *
+     * @throws IllegalArgumentException if shorter than 1 s, not whole seconds, or above etcd's
+     *     maximum
+     */
+    public Builder leaseTtl(Duration leaseTtl) {
+      Objects.requireNonNull(leaseTtl, "leaseTtl");
+      if (leaseTtl.compareTo(Duration.ofSeconds(1)) < 0 || leaseTtl.getNano() != 0
+          || leaseTtl.getSeconds() > MAX_TTL_SECONDS) {
+        throw new IllegalArgumentException("leaseTtl (" + format(leaseTtl) + ") must be a whole "
+            + "number of seconds between 1s and " + MAX_TTL_SECONDS + "s (etcd's lease granularity)");
+      }
+      this.leaseTtl = leaseTtl;
+      return this;
+    }
+
+    /**
+     * User and password for etcd's authentication.
+     *
+     * @throws IllegalArgumentException if the user is blank
+     */
+    public Builder credentials(String user, String password) {
+      Objects.requireNonNull(user, "user");
+      Objects.requireNonNull(password, "password");
+      if (user.isBlank()) {
+        throw new IllegalArgumentException("user must not be blank, got '" + user + "'");
+      }
+      this.user = user;
+      this.password = password;
+      return this;
+    }
+
+    /**
+     * The PEM file of the certificate authorities that sign etcd's server certificates; turns
+     * TLS on.
+     *
+     * @throws IllegalArgumentException if the file is not readable
+     */
+    public Builder trustedCertificates(Path caPem) {
+      this.trustedCertificates = readable(caPem, "trustedCertificates");
+      return this;
+    }
+
+    /**
+     * The client certificate chain and its PKCS#8 private key, both PEM, for etcd's client
+     * certificate authentication; turns TLS on.
+     *
+     * @throws IllegalArgumentException if a file is not readable
+     */
+    public Builder clientCertificate(Path certificatePem, Path privateKeyPem) {
+      this.clientCertificate = readable(certificatePem, "clientCertificate");
+      this.clientKey = readable(privateKeyPem, "clientKey");
+      return this;
+    }
+
+    /**
+     * Builds the backend. It connects lazily: the first poll of a candidate grants the lease.
+     *
+     * @throws IllegalStateException if neither endpoints nor a client were given
+     * @throws IllegalArgumentException if both were given, if TLS or credentials were given with
+     *     a client, or if the TLS files cannot be loaded
+     */
+    public EtcdElectionBackend build() {
+      boolean tls = trustedCertificates != null || clientCertificate != null;
+      if (client != null) {
+        if (!endpoints.isEmpty()) {
+          throw new IllegalArgumentException("endpoints " + endpoints + " and client are "
+              + "exclusive: give the endpoints to the client");
+        }
+        if (tls || user != null) {
+          throw new IllegalArgumentException("TLS and credentials are configured on the given "
+              + "client, not on the backend");
+        }
+        return new EtcdElectionBackend(client, false, keyPrefix, leaseTtl);
+      }
+      if (endpoints.isEmpty()) {
+        throw new IllegalStateException("endpoints are required: call endpoints(...) or "
+            + "client(...) before build()");
+      }
+      List<URI> uris = new ArrayList<>();
+      for (String e : endpoints) {
+        String full = e.contains("://") ? e : (tls ? "https://" : "http://") + e;
+        uris.add(URI.create(full));
+      }
+      ClientBuilder b = Client.builder()
+          .endpoints(uris.toArray(new URI[0]))
+          // fail fast while disconnected: polls then report the outage instead of queueing
+          .waitForReady(false)
+          // no hidden retries: the candidates retry every retry period, each request bounded
+          // by a timeout shorter than the renew deadline, and failures show their cause
+          .retryMaxAttempts(0)
+          .connectTimeout(CONNECT_TIMEOUT);
+      if (user != null) {
+        b.user(ByteSequence.from(user, StandardCharsets.UTF_8))
+            .password(ByteSequence.from(password, StandardCharsets.UTF_8));
+      }
+      if (tls) {
+        try {
+          b.sslContext(ssl -> {
+            if (trustedCertificates != null) {
+              ssl.trustManager(trustedCertificates.toFile());
+            }
+            if (clientCertificate != null) {
+              ssl.keyManager(clientCertificate.toFile(), clientKey.toFile());
+            }
+          });
+        } catch (SSLException | RuntimeException e) {
+          throw new IllegalArgumentException("cannot load the TLS files (trustedCertificates "
+              + trustedCertificates + ", clientCertificate " + clientCertificate
+              + ", clientKey " + clientKey + "): " + e.getMessage(), e);
+        }
+      }
+      return new EtcdElectionBackend(b.build(), true, keyPrefix, leaseTtl);
+    }
+
+    private static Path readable(Path p, String setting) {
+      Objects.requireNonNull(p, setting);
+      File f = p.toFile();
+      if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+        throw new IllegalArgumentException(setting + " (" + f + ") is not a readable file");
+      }
+      return p;
+    }
+
+    private static String checkEndpoint(String endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      String e = endpoint.trim();
+      String full = e.contains("://") ? e : "http://" + e;
+      URI uri;
+      try {
+        uri = new URI(full);
+      } catch (URISyntaxException ex) {
+        throw new IllegalArgumentException("endpoint '" + endpoint + "' is malformed: "
+            + ex.getMessage(), ex);
+      }
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw new IllegalArgumentException("endpoint '" + endpoint + "' must use http or https");
+      }
+      if (uri.getHost() == null || uri.getPort() < 0) {
+        throw new IllegalArgumentException("endpoint '" + endpoint + "' must be host:port");
+      }
+      if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
+        throw new IllegalArgumentException("endpoint '" + endpoint + "' must not have a path");
+      }
+      return e.contains("://") ? scheme + "://" + uri.getHost() + ":" + uri.getPort()
+          : uri.getHost() + ":" + uri.getPort();
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package io.github.election.etcd;
+
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
+import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.LeaderInfo;
+import io.github.election.tck.ElectionFixture;
+import io.github.election.tck.Fault;
+import io.github.election.tck.TcpProxy;
+import io.github.election.tck.Timings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kit's fixture on a running {@link EtcdCluster}: each backend is a client of its own (own
+ * jetcd client, own lease) that reaches every member through TCP proxies of its own, so that
+ * one client can be cut off or crashed alone. Client {@code i} lists the members starting with
+ * member {@code i mod n}, which it talks to first (jetcd picks the first reachable endpoint).
+ *
+ * <p>Faults: crash (the client's proxies close: its keep-alives and requests fail at once and
+ * its lease runs out in etcd), partition (proxies silent), store restart (every member SIGTERM,
+ * then started on the same data), lease expiry (the lease revoked through another connection),
+ * and with three members or more, member loss (the member the leader's client talks to).
+ */
+final class EtcdFixture implements ElectionFixture {
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdFixture.class);
+
+  /** D = the lease TTL 3 s, R 2 s, P 500 ms; a handover takes a few ms, 750 ms leaves room. */
+  static final Timings TIMINGS = new Timings(Duration.ofSeconds(3), Duration.ofSeconds(2),
+      Duration.ofMillis(500), Duration.ofMillis(750));
+
+  static final String PREFIX = "/tck";
+
+  private final EtcdCluster cluster;
+  private final Timings timings;
+  private final boolean pinned;
+  private final Map<ElectionBackend, Client> clients = new LinkedHashMap<>();
+  private final List<EtcdCluster.Member> lost = new CopyOnWriteArrayList<>();
+  private final AtomicInteger next = new AtomicInteger();
+
+  /** One client: the backend, its proxies (one per member, in its order) and its first member. */
+  private static final class Client implements ElectionBackend {
+    final EtcdElectionBackend backend;
+    final List<TcpProxy> proxies;
+    final EtcdCluster.Member primary;
+
+    Client(EtcdElectionBackend backend, List<TcpProxy> proxies, EtcdCluster.Member primary) {
+      this.backend = backend;
+      this.proxies = proxies;
+      this.primary = primary;
+    }
+
+    @Override
+    public String name() {
+      return backend.name();
+    }
+
+    @Override
+    public void validate(ElectionSettings settings) {
+      backend.validate(settings);
+    }
+
+    @Override
+    public Candidate join(CandidateContext context) {
+      return backend.join(context);
+    }
+
+    @Override
+    public CompletionStage<LeaderInfo> inspect(String election) {
+      return backend.inspect(election);
+    }
+
+    @Override
+    public void close() {
+      backend.close();
+      proxies.forEach(TcpProxy::close); // the proxies' threads end with the client
+    }
+
+    @Override
+    public String toString() {
+      return backend + " via " + proxies;
+    }
+  }
+
+  EtcdFixture(EtcdCluster cluster) {
+    this(cluster, false);
+  }
+
+  /**
+   * A fixture whose clients list every member ({@code pinned} false), or only their first one
+   * ({@code pinned} true: losing that member cuts the client off, as a partition would).
+   */
+  EtcdFixture(EtcdCluster cluster, boolean pinned) {
+    this.cluster = cluster;
+    this.timings = TIMINGS;
+    this.pinned = pinned;
+    cluster.ensureRunning();
+  }
+
+  @Override
+  public Timings timings() {
+    return timings;
+  }
+
+  @Override
+  public synchronized ElectionBackend newBackend() {
+    List<EtcdCluster.Member> members = cluster.members();
+    int first = next.getAndIncrement() % members.size();
+    List<TcpProxy> proxies = new ArrayList<>();
+    List<String> endpoints = new ArrayList<>();
+    for (int i = 0; i < (pinned ? 1 : members.size()); i++) {
+      TcpProxy proxy = new TcpProxy("127.0.0.1", members.get((first + i) % members.size()).clientPort);
+      proxies.add(proxy);
+      endpoints.add("http://" + proxy.address());
+    }
+    // no fixed leaseTtl: each election's lease duration is its lease's TTL (the kit also builds
+    // elections with the default durations, 15 s and 10 s, on these clients)
+    EtcdElectionBackend backend = EtcdElectionBackend.builder().endpoints(endpoints)
+        .keyPrefix(PREFIX).build();
+    Client c = new Client(backend, proxies, members.get(first));
+    clients.put(c, c);
+    return c;
+  }
+
+  @Override
+  public Set<Fault> faults() {
+    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART,
+        Fault.SESSION_EXPIRY);
+    if (cluster.members().size() >= 3) {
+      faults.add(Fault.MEMBER_LOSS);
+    }
+    return faults;
+  }
+
+  private synchronized Client own(ElectionBackend b) {
+    Client c = clients.get(b);
+    if (c == null) {
+      throw new IllegalArgumentException("not a client of this fixture: " + b);
+    }
+    return c;
+  }
+
+  /** The fixture's backend behind a client it handed out (for tests of this module). */
+  EtcdElectionBackend unwrap(ElectionBackend b) {
+    return own(b).backend;
+  }
+
+  @Override
+  public void crash(ElectionBackend client) {
+    Client c = own(client);
+    // A crashed process sends nothing more: with its proxies gone its keep-alives and requests
+    // fail at once (connection refused), and etcd lets its lease run out. All its proxies go
+    // silent first: closing them one by one would let the client fail over to one not yet
+    // closed, and TcpProxy.close() can miss a connection it is accepting at that moment; the cut
+    // stays in force on such a connection.
+    c.proxies.forEach(TcpProxy::cut);
+    c.proxies.forEach(TcpProxy::close);
+    log.info("crashed {}", c);
+  }
+
+  @Override
+  public void cut(ElectionBackend client) {
+    own(client).proxies.forEach(TcpProxy::cut);
+  }
+
+  @Override
+  public void heal(ElectionBackend client) {
+    own(client).proxies.forEach(TcpProxy::heal);
+  }
+
+  @Override
+  public void stopStore() {
+    cluster.stopAll();
+  }
+
+  @Override
+  public void startStore() {
+    cluster.startAll();
+  }
+
+  @Override
+  public void expire(ElectionBackend client) {
+    Client c = own(client);
+    List<Long> leases = c.backend.leaseIds();
+    if (leases.isEmpty()) {
+      throw new IllegalStateException(c + " holds no lease yet");
+    }
+    for (long lease : leases) {
+      boolean had = EtcdGateway.revoke(cluster.anyClientPort(), lease);
+      log.info("revoked lease {} of {} (etcd had it: {})", Long.toHexString(lease), c, had);
+    }
+  }
+
+  /**
+   * Stops the member that the current leader's client talks to first: the leader is the first
+   * key (lowest create revision) of the most recently active election under the fixture's
+   * prefix, its client the one holding that key's lease.
+   */
+  @Override
+  public void loseMember() {
+    EtcdCluster.Member victim = leaderMember().orElse(cluster.member(0));
+    cluster.stop(victim);
+    lost.add(victim);
+    log.info("lost member {}", victim);
+  }
+
+  @Override
+  public void restoreMember() {
+    for (EtcdCluster.Member m : lost) {
+      cluster.start(m);
+    }
+    lost.clear();
+  }
+
+  private Optional<EtcdCluster.Member> leaderMember() {
+    List<EtcdGateway.Kv> keys = EtcdGateway.keys(cluster.anyClientPort(), PREFIX + "/");
+    if (keys.isEmpty()) {
+      return Optional.empty();
+    }
+    // the election of the newest key; its first key leads
+    EtcdGateway.Kv newest = keys.get(keys.size() - 1);
+    String election = newest.key().substring(0, newest.key().lastIndexOf('/') + 1);
+    long leaderLease = keys.stream().filter(k -> k.key().startsWith(election)).findFirst()
+        .orElseThrow().lease();
+    synchronized (this) {
+      for (Client c : clients.values()) {
+        if (c.backend.leaseIds().contains(leaderLease)) {
+          return Optional.of(c.primary);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public List<String> invalidElectionNames() {
+    return List.of("jobs/eu", "/jobs", "jobs/");
+  }
+
+  @Override
+  public Optional<Integer> recordsOf(String electionName) {
+    return Optional.of(EtcdGateway.count(cluster.anyClientPort(), PREFIX + "/" + electionName + "/"));
+  }
+
+  /** Closes what the kit did not (clients, proxies) and leaves every member running. */
+  @Override
+  public void close() {
+    List<Client> all;
+    synchronized (this) {
+      all = new ArrayList<>(clients.values());
+      clients.clear();
+    }
+    for (Client c : all) {
+      c.close();
+    }
+    cluster.ensureRunning();
+  }
+}
