@@ -113,6 +113,10 @@ public final class TcpProxy implements AutoCloseable {
         return;
       }
       sockets.add(client);
+      if (closed) {
+        resetAll(); // close() ran while this connection was being accepted
+        return;
+      }
       setNoDelay(client);
       if (cut) {
         // accepted, but nothing behind it: the client waits as it would behind a partition
@@ -131,6 +135,10 @@ public final class TcpProxy implements AutoCloseable {
         continue;
       }
       sockets.add(upstream);
+      if (closed) {
+        resetAll();
+        return;
+      }
       pump(client, upstream, "up");
       pump(upstream, client, "down");
     }
