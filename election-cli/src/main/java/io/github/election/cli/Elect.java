@@ -40,6 +40,8 @@ public final class Elect implements Runnable {
 
   /** The entry point. */
   public static void main(String[] args) {
+    // gRPC (under jetcd) logs through java.util.logging: keep its start-up chatter out
+    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
     int code;
     try {
       code = execute(args);
