@@ -22,6 +22,10 @@ import picocli.CommandLine.Command;
             + "'run' exits with its command's code."})
 public final class Elect implements Runnable {
 
+  /** gRPC (under jetcd) logs through java.util.logging: its start-up chatter stays out. */
+  private static final java.util.logging.Logger GRPC_LOG =
+      java.util.logging.Logger.getLogger("io.grpc");
+
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;
@@ -40,8 +44,7 @@ public final class Elect implements Runnable {
 
   /** The entry point. */
   public static void main(String[] args) {
-    // gRPC (under jetcd) logs through java.util.logging: keep its start-up chatter out
-    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
+    GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
     int code;
     try {
       code = execute(args);
