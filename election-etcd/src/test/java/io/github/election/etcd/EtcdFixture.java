@@ -1,12 +1,9 @@
 package io.github.election.etcd;
 
-import io.github.election.spi.Candidate;
-import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
-import io.github.election.spi.LeaderInfo;
 import io.github.election.tck.ElectionFixture;
 import io.github.election.tck.Fault;
+import io.github.election.tck.ForwardingElectionBackend;
 import io.github.election.tck.TcpProxy;
 import io.github.election.tck.Timings;
 import java.time.Duration;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -52,35 +48,16 @@ final class EtcdFixture implements ElectionFixture {
   private final AtomicInteger next = new AtomicInteger();
 
   /** One client: the backend, its proxies (one per member, in its order) and its first member. */
-  private static final class Client implements ElectionBackend {
+  private static final class Client extends ForwardingElectionBackend {
     final EtcdElectionBackend backend;
     final List<TcpProxy> proxies;
     final EtcdCluster.Member primary;
 
     Client(EtcdElectionBackend backend, List<TcpProxy> proxies, EtcdCluster.Member primary) {
+      super(backend);
       this.backend = backend;
       this.proxies = proxies;
       this.primary = primary;
-    }
-
-    @Override
-    public String name() {
-      return backend.name();
-    }
-
-    @Override
-    public void validate(ElectionSettings settings) {
-      backend.validate(settings);
-    }
-
-    @Override
-    public Candidate join(CandidateContext context) {
-      return backend.join(context);
-    }
-
-    @Override
-    public CompletionStage<LeaderInfo> inspect(String election) {
-      return backend.inspect(election);
     }
 
     @Override

@@ -291,6 +291,15 @@ public final class KubernetesElectionBackend implements ElectionBackend {
   }
 
   /** The candidate stops watching; the watch of its Lease stops with its last member. */
+  /** Completes at the next event of the watch of c's Lease; at once if none runs. */
+  java.util.concurrent.CompletableFuture<Void> nextWatchEvent(LeaseCandidate c) {
+    synchronized (watches) {
+      LeaseWatch w = watches.get(c.leaseName());
+      return w == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
+          : w.nextEvent();
+    }
+  }
+
   void unwatch(LeaseCandidate c) {
     LeaseWatch toClose = null;
     synchronized (watches) {

@@ -153,14 +153,27 @@ final class LeaseCandidate implements Candidate {
       leaving = true;
       cancelWakeUp();
     }
-    // stop watching before the release, so that no event of our own release is still being
-    // sent down a watch that closes (fabric8's mock server stalls on that, and it is wasted work)
-    backend.unwatch(this);
+    // release first, then stop watching once the watch delivered the release (or after a
+    // short bound): a watch that closes while an event is sent down it, or an update that
+    // reaches a watch being closed, stalls or breaks fabric8's mock API server
+    CompletableFuture<Void> ownEvent = backend.nextWatchEvent(this);
     CompletableFuture<Void> done = run("leave", start, releaseBudgetNanos, () -> {
       doRelease(start + releaseBudgetNanos, true);
       return null;
     });
-    return done.whenComplete((v, e) -> backend.forget(this));
+    long eventBound = Math.max(1, releaseBudgetNanos / 6);
+    return done.handle((v, failure) -> failure)
+        .thenCompose(failure -> ownEvent.completeOnTimeout(null, eventBound, TimeUnit.NANOSECONDS)
+            .thenApply(seen -> failure))
+        .thenApply(failure -> {
+          backend.unwatch(this);
+          backend.forget(this);
+          if (failure != null) {
+            throw failure instanceof CompletionException ? (CompletionException) failure
+                : new CompletionException(failure);
+          }
+          return null;
+        });
   }
 
   // ------------------------------------------------------------------ store notifications

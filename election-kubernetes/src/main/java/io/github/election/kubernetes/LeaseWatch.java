@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,7 @@ final class LeaseWatch implements Watcher<Lease> {
   private final String leaseName;
   private final int timeoutMillis;
   private final Set<LeaseCandidate> members = new CopyOnWriteArraySet<>();
+  private final Set<CompletableFuture<Void>> nextEvent = new CopyOnWriteArraySet<>();
 
   // guarded by this
   private Watch handle;
@@ -121,11 +123,20 @@ final class LeaseWatch implements Watcher<Lease> {
     }
   }
 
+  /** Completes at the next event this watch receives (or never, if it receives none). */
+  CompletableFuture<Void> nextEvent() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    nextEvent.add(f);
+    f.whenComplete((v, e) -> nextEvent.remove(f));
+    return f;
+  }
+
   @Override
   public void eventReceived(Action action, Lease lease) {
     for (LeaseCandidate c : members) {
       c.onWatchEvent(action, lease);
     }
+    nextEvent.forEach(f -> f.complete(null));
   }
 
   @Override
