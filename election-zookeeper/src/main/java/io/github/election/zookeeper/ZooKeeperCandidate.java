@@ -1,5 +1,6 @@
 package io.github.election.zookeeper;
 
+import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionSettings;
@@ -50,10 +51,23 @@ import org.slf4j.LoggerFactory;
  * on the children calls {@link CandidateContext#changed()}, so that a handover takes one change
  * notification plus one round, not a retry period.
  *
+ * <p>A leader does not run a round for every change of the children (followers joining or
+ * leaving behind it cannot end its leadership): it re-reads the children itself, re-arming the
+ * watch, and asks for a round only when its own node is no longer the first. So a leader that
+ * resigns just after followers joined has no round under way that the engine must wait for.
+ *
+ * <p>After {@link #release()} the candidate stays out of the store for a while: its rounds only
+ * look (who leads), and it enrols again, at the back, with the first round after one of them
+ * found another candidate first, or after one retry period P (as the Kubernetes backend holds
+ * off after a release). Re-creating the node at once would put a write,
+ * which ZooKeeper must log to disk, just before the new leader's read, and a read queues behind
+ * a write that is not flushed yet.
+ *
  * <p>Rounds and releases run one after the other (a queue of futures); each is bounded by half
- * the renew deadline. Requests are sent from the backend's I/O thread; their callbacks run on
- * the client's event thread. A request that completes after its operation gave up is undone
- * (a node created too late is deleted).
+ * the renew deadline. Requests are sent from the calling thread while the client is connected
+ * (Curator's background operations only queue a packet then), and from the backend's I/O thread
+ * otherwise; their callbacks run on the client's event thread. A request that completes after
+ * its operation gave up is undone (a node created too late is deleted).
  */
 final class ZooKeeperCandidate implements Candidate {
 
@@ -113,6 +127,9 @@ final class ZooKeeperCandidate implements Candidate {
   private Node own; // guarded by lock
   private boolean leading; // guarded by lock: the last round found the own node first
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
+  private boolean holdingOff; // guarded by lock: released, not enrolled again before holdOffUntil
+  private long holdOffUntil; // guarded by lock; ticker reading
+  private boolean sawOther; // guarded by lock: a hold-off round found another candidate first
   private volatile boolean left;
 
   ZooKeeperCandidate(ZooKeeperElectionBackend backend, CandidateContext context) {
@@ -242,9 +259,66 @@ final class ZooKeeperCandidate implements Candidate {
       }
     }
     purgeStale();
+    if (node == null && holdingOff()) {
+      return lookOnly(op);
+    }
     CompletableFuture<Node> ensured = node != null ? CompletableFuture.completedFuture(node)
         : create(op);
     return ensured.thenCompose(n -> look(op, n, 0));
+  }
+
+  /**
+   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
+   * round of the hold-off found another candidate first in the store.
+   */
+  private boolean holdingOff() {
+    long now = context.ticker().read();
+    synchronized (lock) {
+      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
+        holdingOff = false;
+      }
+      return holdingOff;
+    }
+  }
+
+  /**
+   * A round during the hold-off after a release: who leads, without enrolling. When it finds
+   * another candidate first, that one has had its chance (C2) and the next round enrols; when
+   * nobody is there, the candidate waits out the hold-off all the same, since others that
+   * resigned just before it wait out theirs and must not lose their chance to it.
+   */
+  private CompletableFuture<Observation> lookOnly(Op op) {
+    checkActive(op);
+    return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
+        .thenCompose(event -> {
+          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+          List<String> children;
+          if (code == KeeperException.Code.NONODE) {
+            children = List.of();
+          } else {
+            require(event, KeeperException.Code.OK);
+            children = event.getChildren();
+          }
+          if (children.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                Observation.following(null, LeadershipEvent.NO_TERM));
+          }
+          synchronized (lock) {
+            sawOther = true; // another candidate had its chance: enrol with the next round
+          }
+          String first = sortLikeLeaderLatch(children).get(0);
+          String leaderPath = ZKPaths.makePath(electionPath, first);
+          return call(cb -> zk.getData().inBackground(cb).forPath(leaderPath)).thenApply(data -> {
+            checkActive(op);
+            if (KeeperException.Code.get(data.getResultCode()) == KeeperException.Code.NONODE) {
+              return Observation.following(null, LeadershipEvent.NO_TERM); // it just left
+            }
+            require(data, KeeperException.Code.OK);
+            byte[] bytes = data.getData();
+            return Observation.following(bytes == null || bytes.length == 0 ? null
+                : new String(bytes, StandardCharsets.UTF_8), data.getStat().getCzxid());
+          });
+        });
   }
 
   /** Lists the children, decides who leads, reads the leader's node when it is another. */
@@ -367,7 +441,10 @@ final class ZooKeeperCandidate implements Candidate {
     });
   }
 
-  /** release(): if leading, delete the own node and enrol again at the back of the queue. */
+  /**
+   * release(): if leading, delete the own node; the candidate enrols again, at the back of the
+   * queue, once it has seen another candidate first, or after one retry period P.
+   */
   private CompletableFuture<Void> yieldLeadership(Op op) {
     Node node;
     synchronized (lock) {
@@ -377,14 +454,12 @@ final class ZooKeeperCandidate implements Candidate {
       node = own;
       own = null;
       leading = false;
+      holdingOff = true;
+      sawOther = false;
+      holdOffUntil = context.ticker().read() + context.settings().retryPeriod().toNanos();
     }
     log.debug("{}: releasing, deleting {}", label, node);
-    return delete(node.path).thenCompose(v -> {
-      if (left || !backend.connected()) {
-        return CompletableFuture.completedFuture(null); // the next round enrols
-      }
-      return create(op).handle((n, e) -> null);
-    });
+    return delete(node.path);
   }
 
   private void purgeStale() {
@@ -455,8 +530,21 @@ final class ZooKeeperCandidate implements Candidate {
     return f;
   }
 
+  /**
+   * Sends a request: from the calling thread while the client is connected (a background
+   * operation of Curator then only queues a packet, so the caller is not held up), else from
+   * the backend's I/O thread, since Curator may then do connection work on the sending thread.
+   */
   private CompletableFuture<CuratorEvent> call(Request request) {
     CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
+    if (backend.connected()) {
+      try {
+        request.send((client, event) -> f.complete(event));
+      } catch (Exception e) {
+        f.completeExceptionally(e);
+      }
+      return f;
+    }
     try {
       backend.io().execute(() -> {
         try {
@@ -511,7 +599,35 @@ final class ZooKeeperCandidate implements Candidate {
     if (left || event.getType() == Watcher.Event.EventType.None) {
       return;
     }
-    context.changed();
+    String ownName;
+    synchronized (lock) {
+      ownName = leading && own != null ? own.name : null;
+    }
+    if (ownName != null && event.getType() == Watcher.Event.EventType.NodeChildrenChanged) {
+      leaderRecheck(ownName);
+    } else {
+      context.changed();
+    }
+  }
+
+  /**
+   * A leader saw the children change: candidates joining or leaving behind it do not concern
+   * it, so instead of a round it re-reads the children (re-arming the watch) and asks for a
+   * round only when its own node is no longer the first one.
+   */
+  private void leaderRecheck(String ownName) {
+    call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
+        .whenComplete((event, error) -> {
+          if (left) {
+            return;
+          }
+          if (error != null
+              || KeeperException.Code.get(event.getResultCode()) != KeeperException.Code.OK
+              || event.getChildren().isEmpty()
+              || !sortLikeLeaderLatch(event.getChildren()).get(0).equals(ownName)) {
+            context.changed();
+          }
+        });
   }
 
   /** Sorts children as LeaderLatch does: by the part after the last {@code latch-}. */

@@ -79,9 +79,12 @@ import org.slf4j.LoggerFactory;
  * node if it has none, list the election's children (setting a watch), and, when another
  * candidate leads, read that leader's node. A poll, a release and a leave are each bounded by
  * half the election's renew deadline. Every candidate watches the election's children, so any
- * change wakes every candidate of the election at once: a handover takes one notification and
- * one round, and followers learn the new leader at once, at the price of a round per candidate
- * per change (fine for the handful of candidates an election has).
+ * change wakes every follower of the election at once: a handover takes one notification and
+ * one round, and followers learn the new leader at once, at the price of a round per follower
+ * per change (fine for the handful of candidates an election has). A leader only re-reads the
+ * children on a change, and runs a round only if its own node is no longer the first. After a
+ * release, a candidate enrols again only with the round after it saw the next leader (or after
+ * one retry period), so that its new node is not written while the next leader reads.
  *
  * <p><b>Clients.</b> One Curator client serves every election and candidate of a backend. A
  * backend built from a {@link Builder#connectString connect string} owns its client, starts it
@@ -89,7 +92,8 @@ import org.slf4j.LoggerFactory;
  * stays the caller's.
  *
  * <p>Thread-safe. Every request to ZooKeeper is asynchronous; the callbacks run on the
- * client's event thread, and the requests are sent from one thread of the backend.
+ * client's event thread. Requests are sent from the calling thread while the client is
+ * connected (Curator then only queues them), otherwise from one thread of the backend.
  */
 public final class ZooKeeperElectionBackend implements ElectionBackend {
 
@@ -365,7 +369,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     return label;
   }
 
-  /** The thread that sends requests and times them out. */
+  /** The thread that times requests out, and sends them while the client is not connected. */
   ScheduledExecutorService io() {
     return io;
   }

@@ -1,0 +1,288 @@
+package io.github.election.benchmarks;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * P1, graceful handover: the leader gives up the way its client offers (ours: {@code resign()};
+ * Curator: {@code LeaderLatch.close()}; jetcd: {@code Election.resign}; fabric8: cancelling the
+ * elector, which releases the Lease), and the time until the next candidate's client tells its
+ * user it leads is measured.
+ *
+ * <p>Each side has three clients (own connection each, straight to the store, no proxy). A run:
+ * the leader leads alone; two new candidacies join on the other two clients; once the store
+ * shows them (or, on Kubernetes, once they have seen the leader), either at once ("fresh") or
+ * after 500 ms ("settled"), the leader gives up; then the old leader and the candidate that did
+ * not win leave, and the winner leads alone for the next run. Ours and raw alternate run by run
+ * (A/B, B/A, ...), so that the load of the machine falls on both alike.
+ */
+final class HandoverBench {
+
+  static final long SETTLE_MILLIS = 500;
+
+  /** One side's three clients and the run under way. */
+  static final class Group {
+    final BenchStore.Side side;
+    final String election;
+    final BenchStore.Client[] clients = new BenchStore.Client[3];
+    final BenchStore.Contender[] joined = new BenchStore.Contender[3];
+    Samples samples = new Samples();
+    final Duration wait;
+    int leaderSlot;
+    int joins;
+    volatile Run run;
+
+    Group(BenchStore.Side side, String election, Duration wait) {
+      this.side = side;
+      this.election = election;
+      this.wait = wait;
+    }
+
+    /** Records into the samples of an earlier group (a store per run). */
+    Group adopt(Samples earlier) {
+      this.samples = earlier;
+      return this;
+    }
+
+    void open() {
+      for (int i = 0; i < 3; i++) {
+        clients[i] = side.newClient(false);
+      }
+      start();
+    }
+
+    /** The first leader: slot 0 alone. */
+    private void start() {
+      leaderSlot = 0;
+      joined[0] = join(0);
+      if (!until(wait, () -> joined[0].isLeader())) {
+        throw new IllegalStateException(side.label() + ": no leader in " + election);
+      }
+    }
+
+    private BenchStore.Contender join(int slot) {
+      String id = "c" + slot + "-" + joins++;
+      return clients[slot].join(election, id, t -> notified(slot, t));
+    }
+
+    private void notified(int slot, long at) {
+      Run r = run;
+      if (r != null && slot != r.leaderSlot && at - r.t0 >= 0 && r.at.compareAndSet(0, at)) {
+        r.winner = slot;
+        r.done.countDown();
+      }
+    }
+
+    void joinFollowers() {
+      for (int s = 0; s < 3; s++) {
+        if (s != leaderSlot) {
+          joined[s] = join(s);
+        }
+      }
+    }
+
+    /** Until the store holds the three candidacies, or the followers have seen the leader. */
+    boolean awaitEnrolled() {
+      String leader = joined[leaderSlot].identity();
+      if (side.enrolled(election) < 0) {
+        return until(wait, () -> {
+          for (int s = 0; s < 3; s++) {
+            if (s != leaderSlot && !joined[s].follows(leader)) {
+              return false;
+            }
+          }
+          return true;
+        });
+      }
+      return until(wait, () -> side.enrolled(election) == 3);
+    }
+
+    /** The leader gives up; the time until another candidate is told it leads, or -1. */
+    long handover() {
+      Run r = new Run(leaderSlot, System.nanoTime());
+      run = r;
+      joined[leaderSlot].giveUp();
+      try {
+        if (!r.done.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+          return -1;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+      return r.at.get() - r.t0;
+    }
+
+    /** The old leader and the losing follower leave; the winner leads alone. */
+    void cleanup(boolean ok) {
+      Run r = run;
+      run = null;
+      if (!ok || r == null || r.winner < 0) {
+        for (int s = 0; s < 3; s++) {
+          leave(s);
+        }
+        if (side.enrolled(election) >= 0) {
+          until(wait, () -> side.enrolled(election) == 0);
+        }
+        start();
+        return;
+      }
+      for (int s = 0; s < 3; s++) {
+        if (s != r.winner) {
+          leave(s);
+        }
+      }
+      leaderSlot = r.winner;
+      if (side.enrolled(election) >= 0) {
+        until(wait, () -> side.enrolled(election) == 1);
+      }
+      until(wait, () -> joined[leaderSlot].isLeader());
+    }
+
+    private void leave(int s) {
+      if (joined[s] != null) {
+        joined[s].close();
+        joined[s] = null;
+      }
+    }
+
+    /** Everything of this group goes, in the background (a store per run). */
+    void discard() {
+      run = null;
+      for (int s = 0; s < 3; s++) {
+        BenchStore.Contender c = joined[s];
+        BenchStore.Client client = clients[s];
+        joined[s] = null;
+        clients[s] = null;
+        Background.close(() -> {
+          if (c != null) {
+            c.close();
+          }
+          if (client != null) {
+            client.close();
+          }
+        });
+      }
+    }
+
+    void close() {
+      for (int s = 0; s < 3; s++) {
+        if (joined[s] != null) {
+          joined[s].close();
+        }
+      }
+      for (BenchStore.Client c : clients) {
+        if (c != null) {
+          Background.close(c);
+        }
+      }
+    }
+  }
+
+  /** One handover under way. */
+  static final class Run {
+    final int leaderSlot;
+    final long t0;
+    final AtomicLong at = new AtomicLong();
+    final CountDownLatch done = new CountDownLatch(1);
+    volatile int winner = -1;
+
+    Run(int leaderSlot, long t0) {
+      this.leaderSlot = leaderSlot;
+      this.t0 = t0;
+    }
+  }
+
+  private HandoverBench() {
+  }
+
+  /**
+   * Measures {@code runs} handovers per side (after {@code warmup} unrecorded ones), ours and
+   * raw alternating. Returns {ours, raw}.
+   */
+  static Samples[] measure(BenchStore store, boolean settled, int warmup, int runs,
+      String tag) {
+    Duration wait = store.timings().electionBound().plusSeconds(5);
+    boolean perRun = store.storePerRun();
+    Group ours = new Group(store.ours(), "h-" + tag + "-o", wait);
+    Group raw = new Group(store.raw(), "h-" + tag + "-r", wait);
+    try {
+      if (!perRun) {
+        ours.open();
+        raw.open();
+      }
+      for (int i = -warmup; i < runs; i++) {
+        if (perRun) {
+          store.renew();
+          ours = new Group(store.ours(), "h-" + tag + "-o", wait).adopt(ours.samples);
+          raw = new Group(store.raw(), "h-" + tag + "-r", wait).adopt(raw.samples);
+          ours.open();
+          raw.open();
+        }
+        List<Group> order = (i & 1) == 0 ? List.of(ours, raw) : List.of(raw, ours);
+        if (settled) {
+          // both sides' followers join and settle together, then each hands over in turn
+          for (Group g : order) {
+            g.joinFollowers();
+          }
+          boolean[] enrolled = new boolean[2];
+          for (int k = 0; k < 2; k++) {
+            enrolled[k] = order.get(k).awaitEnrolled();
+          }
+          Background.sleep(SETTLE_MILLIS);
+          for (int k = 0; k < 2; k++) {
+            one(order.get(k), enrolled[k], i >= 0, perRun);
+          }
+        } else {
+          for (Group g : order) {
+            g.joinFollowers();
+            one(g, g.awaitEnrolled(), i >= 0, perRun);
+          }
+        }
+        if (i >= 0 && (i + 1) % 10 == 0) {
+          Bench.progress("P1 %s %s: %d/%d runs, ours median %s, raw median %s", store.store(),
+              settled ? "settled" : "fresh", i + 1, runs, Samples.ms(ours.samples.median()),
+              Samples.ms(raw.samples.median()));
+        }
+      }
+    } finally {
+      ours.close();
+      raw.close();
+    }
+    return new Samples[] {ours.samples, raw.samples};
+  }
+
+  private static void one(Group g, boolean enrolled, boolean record, boolean perRun) {
+    long took = enrolled ? g.handover() : -1;
+    if (record) {
+      if (took >= 0) {
+        g.samples.add(took);
+      } else {
+        g.samples.fail();
+        Bench.progress("P1 %s: a run failed (%s)", g.side.label(),
+            enrolled ? "no new leader in time" : "followers did not enrol in time");
+      }
+    }
+    if (perRun) {
+      g.discard();
+    } else {
+      g.cleanup(took >= 0);
+    }
+  }
+
+  /** Polls a condition every 200 us until it holds or the time is up. */
+  static boolean until(Duration max, BooleanSupplier condition) {
+    long end = System.nanoTime() + max.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - end > 0) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+    }
+    return true;
+  }
+}

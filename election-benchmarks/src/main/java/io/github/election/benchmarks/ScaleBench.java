@@ -1,0 +1,215 @@
+package io.github.election.benchmarks;
+
+import io.github.election.etcd.EtcdBench;
+import io.github.election.kubernetes.KubernetesBench;
+import io.github.election.zookeeper.ZooKeeperBench;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * P4, scale: {@code n} elections (one candidate each) of one side in a JVM of their own
+ * ({@link ScaleChild}), on one client, with the library's default timings (D 15 s, R 10 s, P
+ * 2 s). Once all lead and a warm-up passed, the store's request counter is read over a window
+ * (steady state), the store is asked which sessions or leases hold the candidates, and the child
+ * reports its live threads and its heap after a full GC. Ours and raw run one after the other
+ * (a child each) on the same store.
+ */
+final class ScaleBench {
+
+  /** What one child found. */
+  static final class Result {
+    final Map<String, Object> json = new LinkedHashMap<>();
+    int threads = -1;
+    int jvmThreads = -1;
+    long heap = -1;
+    double requestsPerSecond = Double.NaN;
+    double writesPerSecond = Double.NaN; // fsyncs (ZooKeeper), raft proposals (etcd)
+    int holders = -1; // sessions (ZooKeeper), leases (etcd), held Leases (Kubernetes)
+    int records = -1; // candidate nodes / keys / Leases in the store
+    long readyMillis = -1;
+    String error;
+  }
+
+  private final Path logs;
+  private final long warmMillis;
+  private final long windowMillis;
+
+  ScaleBench(Path logs, long warmMillis, long windowMillis) {
+    this.logs = logs;
+    this.warmMillis = warmMillis;
+    this.windowMillis = windowMillis;
+  }
+
+  Result zookeeper(ZooKeeperBench zk, String side, int n) {
+    String base = side.equals("ours") ? ZooKeeperBench.SCALE_OURS : ZooKeeperBench.SCALE_RAW;
+    return run("zookeeper", side, zk.connectString(), n, zk::packetsReceived, zk::fsyncs,
+        r -> {
+          r.holders = zk.sessionsHolding(base);
+          r.records = zk.nodesUnder(base);
+        });
+  }
+
+  Result etcd(EtcdBench etcd, String side, int n) {
+    String prefix = (side.equals("ours") ? EtcdBench.SCALE_OURS : EtcdBench.SCALE_RAW) + "/";
+    return run("etcd", side, etcd.endpoint(), n, etcd::grpcMessagesReceived,
+        etcd::proposalsCommitted, r -> {
+      int[] kl = etcd.keysAndLeases(prefix);
+      r.records = kl[0];
+      r.holders = kl[1];
+    });
+  }
+
+  Result kubernetes(KubernetesBench k8s, String side, int n) {
+    KubernetesBench.Frontend f = k8s.frontend();
+    long[] total = {0};
+    String prefix = side.equals("ours") ? "so-" : "sr-";
+    return run("kubernetes", side, Integer.toString(f.port()), n, () -> total[0] += f.takeRequests(),
+        () -> -1, r -> {
+          r.holders = k8s.heldLeases(prefix);
+          r.records = r.holders;
+        });
+  }
+
+  private interface StoreLook {
+    void look(Result r);
+  }
+
+  private Result run(String store, String side, String target, int n, LongSupplier requests,
+      LongSupplier writes, StoreLook look) {
+    Result r = new Result();
+    Path log = logs.resolve("scale-" + store + "-" + side + ".log");
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"),
+        "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
+        ScaleChild.class.getName(), store, side, target, Integer.toString(n)));
+    Process p;
+    try {
+      p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start a child JVM", e);
+    }
+    BlockingQueue<String> lines = new ArrayBlockingQueue<>(64);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.offer(line);
+        }
+      } catch (IOException e) {
+        // the child ended
+      }
+    }, "bench-child-reader");
+    reader.setDaemon(true);
+    reader.start();
+    Writer out = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8);
+    try {
+      String ready = next(lines, 300, "READY");
+      if (ready == null || !ready.startsWith("READY")) {
+        r.error = "child not ready: " + ready + " (see " + log + ")";
+        return r;
+      }
+      r.readyMillis = Long.parseLong(ready.split(" ")[2]);
+      Background.sleep(warmMillis);
+      long w0 = writes.getAsLong();
+      long c0 = requests.getAsLong();
+      long t0 = System.nanoTime();
+      Background.sleep(windowMillis);
+      long c1 = requests.getAsLong();
+      long t1 = System.nanoTime();
+      long w1 = writes.getAsLong();
+      r.requestsPerSecond = (c1 - c0) / ((t1 - t0) / 1e9);
+      if (w0 >= 0 && w1 >= 0) {
+        r.writesPerSecond = (w1 - w0) / ((t1 - t0) / 1e9);
+      }
+      look.look(r);
+      send(out, "REPORT");
+      String result = next(lines, 60, "RESULT");
+      if (result == null) {
+        r.error = "no report from the child (see " + log + ")";
+        return r;
+      }
+      String body = result.substring("RESULT ".length());
+      int namesAt = body.indexOf(" names=");
+      String threadNames = namesAt < 0 ? "" : body.substring(namesAt + 1);
+      body = namesAt < 0 ? body : body.substring(0, namesAt) + " " + threadNames.replace(' ', '_');
+      for (String kv : body.split(" ")) {
+        String[] parts = kv.split("=", 2);
+        switch (parts[0]) {
+          case "threads" -> r.threads = Integer.parseInt(parts[1]);
+          case "jvmThreads" -> r.jvmThreads = Integer.parseInt(parts[1]);
+          case "heap" -> r.heap = Long.parseLong(parts[1]);
+          case "names" -> {
+            Map<String, Integer> names = new LinkedHashMap<>();
+            for (String g : parts[1].split(";")) {
+              if (!g.isEmpty()) {
+                int eq = g.lastIndexOf('=');
+                names.put(g.substring(0, eq), Integer.parseInt(g.substring(eq + 1)));
+              }
+            }
+            r.json.put("threadNames", names);
+          }
+          default -> { }
+        }
+      }
+      send(out, "CLOSE");
+      next(lines, 60, "CLOSED");
+    } finally {
+      try {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        p.destroyForcibly();
+      }
+    }
+    return r;
+  }
+
+  private static void send(Writer out, String line) {
+    try {
+      out.write(line + "\n");
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("the child JVM is gone", e);
+    }
+  }
+
+  /** The next line starting with one of the words, waiting up to {@code seconds}. */
+  private static String next(BlockingQueue<String> lines, int seconds, String word) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    try {
+      for (;;) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return null;
+        }
+        String line = lines.poll(left, TimeUnit.NANOSECONDS);
+        if (line == null) {
+          return null;
+        }
+        if (line.startsWith(word) || line.startsWith("NOT" + word)) {
+          return line;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+}

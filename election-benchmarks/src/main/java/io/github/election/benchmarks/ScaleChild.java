@@ -1,0 +1,85 @@
+package io.github.election.benchmarks;
+
+import io.github.election.etcd.EtcdBench;
+import io.github.election.kubernetes.KubernetesBench;
+import io.github.election.zookeeper.ZooKeeperBench;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The JVM of one scale run (P4): starts a fleet of elections of one side on one store, says
+ * {@code READY} once every one of them leads, and on {@code REPORT} (a line on standard input)
+ * prints its live threads and its heap after a full GC; on {@code CLOSE} it closes the fleet and
+ * exits. Nothing else runs in this JVM, so every thread and every byte it reports belongs to the
+ * fleet, its client and the JVM itself.
+ *
+ * <p>Arguments: {@code store side target n}, where side is {@code ours} or {@code raw} and target
+ * is the connect string (ZooKeeper), the endpoint (etcd) or the port of the mock API server's
+ * front end (Kubernetes).
+ */
+public final class ScaleChild {
+
+  private ScaleChild() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Bench.configureLogging();
+    String store = args[0];
+    String side = args[1];
+    String target = args[2];
+    int n = Integer.parseInt(args[3]);
+    int jvmThreads = ManagementFactory.getThreadMXBean().getThreadCount();
+    long started = System.nanoTime();
+    Fleet fleet = switch (store) {
+      case "zookeeper" -> ZooKeeperBench.fleet(side, target, n);
+      case "etcd" -> EtcdBench.fleet(side, target, n);
+      case "kubernetes" -> KubernetesBench.fleet(side, Integer.parseInt(target), n);
+      default -> throw new IllegalArgumentException("store " + store);
+    };
+    long end = started + TimeUnit.SECONDS.toNanos(240);
+    while (fleet.leading() < n && System.nanoTime() - end < 0) {
+      Thread.sleep(20);
+    }
+    int leading = fleet.leading();
+    System.out.println((leading == n ? "READY " : "NOTREADY ") + leading + " "
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    System.out.flush();
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      if (line.equals("REPORT")) {
+        for (int i = 0; i < 3; i++) {
+          System.gc();
+          Thread.sleep(100);
+        }
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long heap = memory.getHeapMemoryUsage().getUsed();
+        Map<String, Integer> names = new TreeMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+          names.merge(t.getName().replaceAll("\\d+", "#"), 1, Integer::sum);
+        }
+        int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+        StringBuilder groups = new StringBuilder();
+        names.forEach((k, v) -> groups.append(k.replace(';', '_').replace('=', '_')).append('=')
+            .append(v).append(';'));
+        System.out.println("RESULT threads=" + threads + " jvmThreads=" + jvmThreads + " heap="
+            + heap + " leading=" + fleet.leading() + " names=" + groups);
+        System.out.flush();
+      } else if (line.equals("CLOSE")) {
+        try {
+          fleet.close();
+        } finally {
+          System.out.println("CLOSED");
+          System.out.flush();
+          System.exit(0);
+        }
+      }
+    }
+    System.exit(0);
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Benchmarks side by side with the raw clients (election-benchmarks; issue 8).
+#
+#   bash scripts/bench.sh            # full run, about 15 minutes on 2 cores
+#   bash scripts/bench.sh --quick    # fewer runs, about 5 minutes
+#   options: --only=P1,P2,P3,P4  --stores=zookeeper,etcd,kubernetes  --out=FILE
+#
+# Builds the benchmark module and the modules it needs (tests skipped), then runs the harness,
+# which starts every store on 127.0.0.1 itself (ZooKeeper in-process, etcd as a child process of
+# /usr/bin/etcd, Kubernetes as fabric8's mock API server), prints Markdown tables with the
+# verdict on each target, and writes election-benchmarks/target/benchmarks.json (and .md).
+# Needs Java 17, Maven 3.8 and etcd (Debian: apt-get install etcd-server).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
+  echo "bench: etcd is not installed (Debian/Ubuntu: apt-get install -y etcd-server);" \
+       "the etcd figures will be missing" >&2
+fi
+
+mvn -B -q -Pbench -pl election-benchmarks -am -DskipTests package
+
+cd election-benchmarks
+mkdir -p target/tmp target/bench-logs
+exec java -Djava.io.tmpdir=target/tmp -Dbench.logs=target/bench-logs \
+  -cp "target/classes:target/lib/*" io.github.election.benchmarks.Bench "$@"
