@@ -272,6 +272,7 @@ final class Engine implements LeaderElection, CandidateContext {
     synchronized (lock) {
       lifecycle = Lifecycle.CLOSED;
       cancel(deadlineCheck);
+      lapseIfDue();
       publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
       finalSequence = snapshot.event.sequence();
       lock.notifyAll();
@@ -317,15 +318,16 @@ final class Engine implements LeaderElection, CandidateContext {
       if (lifecycle != Lifecycle.STARTED && lifecycle != Lifecycle.CLOSING) {
         return;
       }
+      changed = lapseIfDue();
       Snapshot s = snapshot;
       switch (observation.kind()) {
         case UNKNOWN:
           log.info("{}: store cannot tell: {}", label, observation.reason().orElse("?"));
-          changed = publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
+          changed |= publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
           break;
         case FOLLOWING:
           if (s.event.state() != UNKNOWN) {
-            changed = publish(FOLLOWER, observation.leader().orElse(null), observation.term(),
+            changed |= publish(FOLLOWER, observation.leader().orElse(null), observation.term(),
                 ticker.read(), s.deadline, s.expires);
           }
           break;
@@ -388,6 +390,7 @@ final class Engine implements LeaderElection, CandidateContext {
       if (lifecycle == Lifecycle.CLOSED) {
         return;
       }
+      changed = lapseIfDue();
       if (error != null || observation == null) {
         Throwable cause = error instanceof java.util.concurrent.CompletionException
             && error.getCause() != null ? error.getCause() : error;
@@ -403,7 +406,7 @@ final class Engine implements LeaderElection, CandidateContext {
           log.info("{}: store reachable again", label);
           failing = false;
         }
-        changed = apply(observation, sentAt);
+        changed |= apply(observation, sentAt);
       }
       if (storeCall) {
         // release() or leave() goes next; requestPoll() resumes after it
@@ -455,12 +458,33 @@ final class Engine implements LeaderElection, CandidateContext {
 
   /** Leaves LEADER at once on purpose (resign, close). Holds lock. */
   private void leaveLeadership(String why) {
+    lapseIfDue();
     Snapshot s = snapshot;
     cancel(nextPoll);
     if (s.event.state() == LEADER) {
       log.info("{}: leaving leadership ({})", label, why);
       publish(FOLLOWER, settings.identity(), s.event.term(), ticker.read(), s.deadline, true);
     }
+  }
+
+  /**
+   * Publishes the expiry of the current view, as of its deadline, if that deadline passed and
+   * nobody noticed yet (no getter ran, the deadline check did not fire: the process was frozen,
+   * or its threads starved). Every change other than the expiry itself calls this first, so
+   * that a view that lapsed is never recorded as having lasted until the next change. Holds
+   * lock. Returns whether it published.
+   */
+  private boolean lapseIfDue() {
+    Snapshot s = snapshot;
+    if (!s.expires || ticker.read() - s.deadline < 0) {
+      return false;
+    }
+    if (s.event.state() == LEADER) {
+      log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
+          + "no longer leader", label, s.event.term(),
+          ElectionSettings.format(settings.renewDeadline()));
+    }
+    return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, s.deadline, 0, false);
   }
 
   /** The deadline of s passed: publish UNKNOWN as of the deadline. */

@@ -313,6 +313,37 @@ public abstract class ElectionCompatibilityKit {
     }
 
     /**
+     * The leader's renew deadline passes while no thread of the election looks (its ticker is
+     * moved past R, as for a process that was frozen), and the next change comes from elsewhere
+     * (here a resign; in a frozen process, whichever thread of the backend runs first). The
+     * record must still end the period at the deadline, not at the later change: whoever reads
+     * the transitions (an audit log, the safety monitor, a fault campaign's history) would
+     * otherwise see this leader overlap the next one. A failure means the engine publishes the
+     * next view without first closing the one that lapsed.
+     */
+    @Test
+    @DisplayName("S2: a leadership that lapsed unnoticed is recorded as ending at its deadline")
+    void S2_lapsedLeadershipIsRecordedAsEndingAtItsDeadline() {
+      ShiftableTicker ticker = new ShiftableTicker();
+      List<LeadershipEvent> ends = new CopyOnWriteArrayList<>();
+      Participant p = candidate("c1", false, b -> b.ticker(ticker)
+          .transitionRecorder((previous, next) -> {
+            if (previous.isLeader() && !next.isLeader()) {
+              ends.add(next);
+            }
+          }));
+      p.election().start();
+      await("c1 leads", electionBound(), p::isLeader);
+      long latestDeadline = ticker.read() + timings.renewDeadline().toNanos();
+      ticker.advance(timings.renewDeadline().plusSeconds(1));
+      p.election().resign(); // the next change, before any getter looked at the clock
+      assertThat(ends).as("transitions out of LEADER").hasSize(1);
+      assertThat(ends.get(0).sinceNanos())
+          .as("when c1's leadership ended, in ns after its renew deadline at the latest")
+          .isLessThanOrEqualTo(latestDeadline + Duration.ofMillis(500).toNanos());
+    }
+
+    /**
      * Leadership moves by resign, close and restart of a candidate under the same identity; the
      * terms of successive periods must strictly increase. A failure shows the history: a
      * backend that reuses a counter per candidate, or resets it with the lease, breaks this.
