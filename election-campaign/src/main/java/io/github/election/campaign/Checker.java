@@ -28,7 +28,8 @@ import java.util.Objects;
  *       injection of a fault on one candidate (crash, cut, pause, expiry, resign: the others are
  *       healthy) or from the heal of a fault of the store (restart, member loss) to the next
  *       fault or the end (L3, L4; L2 after a resign). After a fault of the store the bound grows
- *       by the store's own allowance ({@link Limits#storeAllowance()}). A window's clock starts
+ *       by the store's own allowance ({@link Limits#storeAllowance()}), also for a window that
+ *       opens within D + P + that allowance of the store's heal. A window's clock starts
  *       only once a candidate that can lead (alive, not the one the fault put out of action) has
  *       heard from the store: after back-to-back crashes the survivors may all be newcomers,
  *       which need D + P of their own, as at the start.
@@ -333,6 +334,7 @@ final class Checker {
     List<Window> windows = new ArrayList<>();
     Window open = new Window(firstStart, "L1", "the first answer of the store", boundNanos, null);
     Window pendingStoreFault = null; // a fault of the store: its window opens when it heals
+    long lastStoreHeal = Long.MIN_VALUE / 2;
     for (Entry e : entries) {
       if (!e.who().equals(Entry.RUNNER) || !(e.is("fault") || e.is("heal"))) {
         continue;
@@ -346,7 +348,10 @@ final class Checker {
         String cause = "fault " + e.str("id") + " (" + k.option() + " " + e.str("target") + ")";
         boolean disablesTarget = k == FaultKind.CRASH || k == FaultKind.CUT
             || k == FaultKind.PAUSE;
-        open = ofStore ? null : new Window(e.t(), k.livenessRule(), cause, boundNanos,
+        // the leases a store's failover extended may outlive its heal by D + the allowance
+        long b = e.t() - lastStoreHeal < boundNanos + allowanceNanos
+            ? boundNanos + allowanceNanos : boundNanos;
+        open = ofStore ? null : new Window(e.t(), k.livenessRule(), cause, b,
             disablesTarget ? e.str("target") : null);
         if (ofStore) {
           pendingStoreFault = new Window(0, k.livenessRule(), cause, boundNanos + allowanceNanos,
@@ -355,6 +360,7 @@ final class Checker {
       } else if (ofStore && open == null && pendingStoreFault != null) {
         open = pendingStoreFault.from(e.t());
         pendingStoreFault = null;
+        lastStoreHeal = e.t();
       }
     }
     if (open != null && open.start() < closing) {

@@ -284,6 +284,17 @@ class CheckerTest {
     }
 
     @Test
+    @DisplayName("L3: a fault right after a store fault healed still gets the store's allowance")
+    void allowanceCarriesOverToAFaultRightAfterTheHeal() {
+      allowance = at(1);
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "restart", "store").unknown(6, "c1#1").heal(10, 1, "restart", "store")
+          .fault(10.1, 2, "cut", "c1#1").heal(13, 2, "cut", "c1#1").leads(14, "c2#2", 12)
+          .closing(20);
+      assertThat(check().violations()).isEmpty();
+    }
+
+    @Test
     @DisplayName("a gap cut short by the next fault is not held against the first")
     void nextFaultEndsTheWindow() {
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "restart", "store")
