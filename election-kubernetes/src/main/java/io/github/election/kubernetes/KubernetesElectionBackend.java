@@ -291,12 +291,16 @@ public final class KubernetesElectionBackend implements ElectionBackend {
   }
 
   /** The candidate stops watching; the watch of its Lease stops with its last member. */
-  /** Completes at the next event of the watch of c's Lease; at once if none runs. */
-  java.util.concurrent.CompletableFuture<Void> nextWatchEvent(LeaseCandidate c) {
+  /**
+   * Completes at the first event of the watch of c's Lease that satisfies the condition; at
+   * once if no watch runs.
+   */
+  java.util.concurrent.CompletableFuture<Void> nextWatchEvent(LeaseCandidate c,
+      java.util.function.Predicate<io.fabric8.kubernetes.api.model.coordination.v1.Lease> condition) {
     synchronized (watches) {
       LeaseWatch w = watches.get(c.leaseName());
       return w == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
-          : w.nextEvent();
+          : w.nextEvent(condition);
     }
   }
 

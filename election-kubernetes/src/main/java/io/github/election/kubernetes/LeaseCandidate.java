@@ -153,10 +153,14 @@ final class LeaseCandidate implements Candidate {
       leaving = true;
       cancelWakeUp();
     }
-    // release first, then stop watching once the watch delivered the release (or after a
-    // short bound): a watch that closes while an event is sent down it, or an update that
-    // reaches a watch being closed, stalls or breaks fabric8's mock API server
-    CompletableFuture<Void> ownEvent = backend.nextWatchEvent(this);
+    // release first, then stop watching once the watch showed the next holder (or after a
+    // short bound, e.g. when no other candidate is left): a watch that closes while an event is
+    // sent down it, or an update that reaches a watch being closed, stalls or breaks fabric8's
+    // mock API server, and the next holder's acquire follows the release within milliseconds
+    CompletableFuture<Void> ownEvent = backend.nextWatchEvent(this, lease -> {
+      String holder = holderOf(lease.getSpec());
+      return holder != null && !holder.equals(identity);
+    });
     CompletableFuture<Void> done = run("leave", start, releaseBudgetNanos, () -> {
       doRelease(start + releaseBudgetNanos, true);
       return null;

@@ -29,7 +29,17 @@ final class LeaseWatch implements Watcher<Lease> {
   private final String leaseName;
   private final int timeoutMillis;
   private final Set<LeaseCandidate> members = new CopyOnWriteArraySet<>();
-  private final Set<CompletableFuture<Void>> nextEvent = new CopyOnWriteArraySet<>();
+  private final Set<Waiter> waiters = new CopyOnWriteArraySet<>();
+
+  /** A future completed by the first event whose Lease satisfies a condition. */
+  private static final class Waiter {
+    final java.util.function.Predicate<Lease> condition;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    Waiter(java.util.function.Predicate<Lease> condition) {
+      this.condition = condition;
+    }
+  }
 
   // guarded by this
   private Watch handle;
@@ -123,12 +133,12 @@ final class LeaseWatch implements Watcher<Lease> {
     }
   }
 
-  /** Completes at the next event this watch receives (or never, if it receives none). */
-  CompletableFuture<Void> nextEvent() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    nextEvent.add(f);
-    f.whenComplete((v, e) -> nextEvent.remove(f));
-    return f;
+  /** Completes at the first event whose Lease satisfies the condition (or never). */
+  CompletableFuture<Void> nextEvent(java.util.function.Predicate<Lease> condition) {
+    Waiter w = new Waiter(condition);
+    waiters.add(w);
+    w.future.whenComplete((v, e) -> waiters.remove(w));
+    return w.future;
   }
 
   @Override
@@ -136,7 +146,11 @@ final class LeaseWatch implements Watcher<Lease> {
     for (LeaseCandidate c : members) {
       c.onWatchEvent(action, lease);
     }
-    nextEvent.forEach(f -> f.complete(null));
+    for (Waiter w : waiters) {
+      if (lease != null && w.condition.test(lease)) {
+        w.future.complete(null);
+      }
+    }
   }
 
   @Override
