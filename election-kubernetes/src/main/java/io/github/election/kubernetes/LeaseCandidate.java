@@ -158,7 +158,7 @@ final class LeaseCandidate implements Candidate {
     // sent down it, or an update that reaches a watch being closed, stalls or breaks fabric8's
     // mock API server, and the next holder's acquire follows the release within milliseconds
     CompletableFuture<Void> ownEvent = backend.nextWatchEvent(this, lease -> {
-      String holder = holderOf(lease.getSpec());
+      String holder = lease.getSpec() == null ? null : holderOf(lease.getSpec());
       return holder != null && !holder.equals(identity);
     });
     CompletableFuture<Void> done = run("leave", start, releaseBudgetNanos, () -> {
