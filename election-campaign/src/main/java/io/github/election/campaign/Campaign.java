@@ -1,5 +1,6 @@
 package io.github.election.campaign;
 
+import io.github.election.spi.ElectionSettings;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,9 +55,10 @@ public final class Campaign {
     }
     List<CampaignRun.Result> results = new ArrayList<>();
     for (String backend : settings.backends()) {
-      out.println("== " + backend + ": " + settings.faults() + " faults"
-          + (settings.duration() == null ? "" : " or " + settings.duration()) + ", seed "
-          + settings.seed());
+      out.println("== " + backend + ": " + (settings.faults() == Integer.MAX_VALUE ? ""
+          : settings.faults() + " faults") + (settings.duration() == null ? ""
+          : (settings.faults() == Integer.MAX_VALUE ? "" : " or ")
+          + ElectionSettings.format(settings.duration())) + ", seed " + settings.seed());
       CampaignRun.Result r = run(backend, settings);
       results.add(r);
       out.print(Summary.details(r));

@@ -37,7 +37,7 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
   static final String USAGE = String.join("\n",
       "usage: campaign [options]",
       "  --backend NAMES      comma-separated, or all (default all): " + String.join(", ", BACKENDS),
-      "  --faults N           faults per backend (default 200)",
+      "  --faults N           faults per backend (default 200; with --duration alone: no limit)",
       "  --duration D         stop injecting after D per backend (30m, 90s; default: no limit)",
       "  --seed S             seed of every random choice (default: a random one, printed)",
       "  --mix K=W,...        fault weights (default " + FaultMix.DEFAULT + ")",
@@ -66,6 +66,9 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
       throw new IllegalArgumentException("back-to-back must be between 0 and 1, got "
           + backToBack);
     }
+    if (lease != null) {
+      new ElectionSettings("campaign", "campaign", lease, renew, retry); // P < R < D
+    }
   }
 
   /** The defaults, for tests to vary. */
@@ -84,7 +87,7 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
   static CampaignSettings parse(String[] args) {
     CampaignSettings s = defaults();
     List<String> backends = s.backends;
-    long faults = s.faults;
+    long faults = -1;
     Duration duration = s.duration;
     long seed = s.seed;
     FaultMix mix = s.mix;
@@ -113,6 +116,9 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
           break;
         case "--faults":
           faults = integer(opt, v);
+          if (faults < 1) {
+            throw new IllegalArgumentException("--faults must be at least 1, got " + faults);
+          }
           break;
         case "--duration":
           duration = ElectionSettings.parseDuration(v, "duration");
@@ -158,6 +164,9 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
     if ((lease == null) != (renew == null) || (lease == null) != (retry == null)) {
       throw new IllegalArgumentException("--lease, --renew and --retry go together");
     }
+    if (faults < 0) {
+      faults = duration == null ? s.faults : Integer.MAX_VALUE; // --duration alone: no count
+    }
     return new CampaignSettings(backends, (int) Math.min(Integer.MAX_VALUE, faults), duration,
         seed, mix, candidates, lease, renew, retry, history, workDir, backToBack, grace, reuse);
   }
@@ -200,17 +209,18 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
         ? s.substring(0, dot) + "-" + backend + s.substring(dot) : s + "-" + backend);
   }
 
-  /** The options that reproduce this campaign for one backend. */
-  String reproduce(String backend) {
+  /**
+   * The options that replay the schedule of this campaign for one backend.
+   *
+   * @param drawn how many faults the campaign drew (a run limited by --duration replays by count)
+   */
+  String reproduce(String backend, int drawn) {
     StringBuilder out = new StringBuilder("--backend ").append(backend)
-        .append(" --faults ").append(faults)
+        .append(" --faults ").append(drawn)
         .append(" --seed ").append(seed)
         .append(" --mix ").append(mix)
         .append(" --candidates ").append(candidates)
         .append(" --back-to-back ").append(backToBack);
-    if (duration != null) {
-      out.append(" --duration ").append(ElectionSettings.format(duration));
-    }
     if (lease != null) {
       out.append(" --lease ").append(ElectionSettings.format(lease))
           .append(" --renew ").append(ElectionSettings.format(renew))

@@ -64,7 +64,9 @@ final class Summary {
         .append(", history ").append(r.historyFile()).append(" (").append(r.history().size())
         .append(" entries)\n");
     out.append("  reproduce: ").append(COMMAND).append('"')
-        .append(r.settings().reproduce(r.backend())).append("\"\n");
+        .append(r.settings().reproduce(r.backend(), (int) r.history().stream()
+            .filter(e -> e.who().equals(Entry.RUNNER) && e.is("fault")).count()))
+        .append("\"\n");
     if (!r.leftOut().isEmpty()) {
       out.append("  left out (this store cannot inject them): ").append(r.leftOut()).append('\n');
     }

@@ -114,7 +114,7 @@ final class ZooKeeperStore implements Store {
   public void restoreMember() {
     if (lost != null) {
       restart(lost);
-      awaitServing(lost.getConnectString());
+      awaitServing("127.0.0.1:" + lost.getPort());
       lost = null;
     }
   }
