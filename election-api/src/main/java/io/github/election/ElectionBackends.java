@@ -31,7 +31,7 @@ public final class ElectionBackends {
   public static ElectionBackend open(URI uri) {
     Objects.requireNonNull(uri, "uri");
     if (uri.getScheme() == null) {
-      throw new IllegalArgumentException("backend URI '" + uri + "' has no scheme; expected one of "
+      throw new IllegalArgumentException("backend URI '" + redact(uri) + "' has no scheme; expected one of "
           + available().keySet());
     }
     String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
@@ -39,7 +39,7 @@ public final class ElectionBackends {
     ElectionBackendProvider provider = providers.get(scheme);
     if (provider == null) {
       StringBuilder msg = new StringBuilder("no election backend for scheme '").append(scheme)
-          .append("' (URI '").append(uri).append("'); on the class path: ");
+          .append("' (URI '").append(redact(uri)).append("'); on the class path: ");
       if (providers.isEmpty()) {
         msg.append("none");
       } else {
@@ -63,8 +63,8 @@ public final class ElectionBackends {
     try {
       return open(new URI(uri));
     } catch (java.net.URISyntaxException e) {
-      throw new IllegalArgumentException("backend URI '" + uri + "' is malformed: "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException("backend URI is malformed: " + e.getReason()
+          + " at index " + e.getIndex(), e);
     }
   }
 
@@ -76,4 +76,41 @@ public final class ElectionBackends {
     }
     return byScheme;
   }
+
+  /** Query parameters whose values {@link #redact} hides. */
+  private static final java.util.Set<String> SECRET_PARAMETERS =
+      java.util.Set.of("password", "token", "secret");
+
+  /**
+   * A backend URI as it may be printed or logged: the password of its user information
+   * ({@code user:***@host}) and the values of its {@code password}, {@code token} and
+   * {@code secret} parameters replaced by {@code ***}. Backends use it in their error messages.
+   */
+  public static String redact(URI uri) {
+    Objects.requireNonNull(uri, "uri");
+    String shown = uri.toString();
+    if (uri.isOpaque()) {
+      return shown;
+    }
+    String authority = uri.getRawAuthority(); // host lists make no user info for java.net.URI
+    String userInfo = authority == null || authority.lastIndexOf('@') < 0 ? null
+        : authority.substring(0, authority.lastIndexOf('@'));
+    if (userInfo != null && userInfo.indexOf(':') >= 0) {
+      shown = shown.replace(userInfo + "@",
+          userInfo.substring(0, userInfo.indexOf(':')) + ":***@");
+    }
+    String query = uri.getRawQuery();
+    if (query != null) {
+      StringBuilder hidden = new StringBuilder();
+      for (String pair : query.split("&", -1)) {
+        int eq = pair.indexOf('=');
+        String key = eq < 0 ? pair : pair.substring(0, eq);
+        hidden.append(hidden.length() == 0 ? "" : "&").append(eq >= 0
+            && SECRET_PARAMETERS.contains(key.toLowerCase(Locale.ROOT)) ? key + "=***" : pair);
+      }
+      shown = shown.replace("?" + query, "?" + hidden);
+    }
+    return shown;
+  }
+
 }

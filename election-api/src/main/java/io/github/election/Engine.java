@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -36,6 +37,9 @@ import org.slf4j.LoggerFactory;
 final class Engine implements LeaderElection, CandidateContext {
 
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  /** Timed rounds come up to P / JITTER_DIVISOR earlier than P (see nextRetryDelay). */
+  private static final long JITTER_DIVISOR = 10;
 
   private enum Lifecycle { LATENT, STARTED, CLOSING, CLOSED }
 
@@ -189,19 +193,23 @@ final class Engine implements LeaderElection, CandidateContext {
       throws InterruptedException {
     Objects.requireNonNull(condition, "condition");
     long end = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      for (;;) {
-        if (condition.test(current())) {
-          return true;
-        }
-        long left = end - System.nanoTime();
-        if (left <= 0) {
-          return false;
+    for (;;) {
+      Snapshot seen = snapshot;
+      // the user's condition runs outside the lock: a slow one delays nothing of the engine
+      if (condition.test(current())) {
+        return true;
+      }
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      synchronized (lock) {
+        if (snapshot != seen) {
+          continue; // changed while the condition ran: test the new view
         }
         // a LEADER view can expire without anyone publishing: wake up at its deadline
-        Snapshot s = snapshot;
-        if (s.expires) {
-          long untilDeadline = s.deadline - ticker.read();
+        if (seen.expires) {
+          long untilDeadline = seen.deadline - ticker.read();
           left = Math.max(1, Math.min(left, untilDeadline + 1));
         }
         lock.wait(left / 1_000_000L, (int) (left % 1_000_000L));
@@ -415,7 +423,7 @@ final class Engine implements LeaderElection, CandidateContext {
         requestPoll();
       } else if (!pollsStopped) {
         try {
-          nextPoll = threads.scheduler.schedule(this::pollFromTimer, retryNanos,
+          nextPoll = threads.scheduler.schedule(this::pollFromTimer, nextRetryDelay(),
               TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shutting down
@@ -425,6 +433,16 @@ final class Engine implements LeaderElection, CandidateContext {
     if (changed) {
       signalAll();
     }
+  }
+
+  /**
+   * The delay before the next timed round: P less a random part of up to a tenth of P, so that
+   * many elections started together (one per shard, say) do not all poll the store in the same
+   * instant. Never longer than P: the bounds of the contract (D + P) stay as they are.
+   */
+  private long nextRetryDelay() {
+    return retryNanos - ThreadLocalRandom.current()
+        .nextLong(retryNanos / JITTER_DIVISOR + 1);
   }
 
   private void pollFromTimer() {

@@ -76,7 +76,9 @@ public interface LeaderElection extends AutoCloseable {
 
   /**
    * Who leads, when known: this candidate's identity while it is leader, another's while it
-   * follows a known leader, empty otherwise.
+   * follows a known leader, empty otherwise. While this candidate gives up leadership (resign,
+   * close) it is {@code FOLLOWER} and may still name itself, until the store shows the next
+   * leader: the store holds its claim until the release is done.
    */
   default Optional<String> leader() {
     return current().leader();
@@ -98,7 +100,9 @@ public interface LeaderElection extends AutoCloseable {
   Subscription subscribe(LeadershipListener listener);
 
   /**
-   * Waits until the live view satisfies a condition.
+   * Waits until the live view satisfies a condition. The condition runs on the calling thread,
+   * outside the election's locks, once at first and again after each change of the view
+   * (including a leadership that lapses at its renew deadline).
    *
    * @return true if it did before the timeout, false if the timeout passed first
    * @throws InterruptedException if the waiting thread is interrupted
@@ -210,6 +214,8 @@ public interface LeaderElection extends AutoCloseable {
 
     /**
      * P, the interval between two rounds with the store (default 2 s); must be shorter than R.
+     * Each interval is shortened by a random part of up to a tenth of P, so that elections
+     * started together do not poll the store in step; it is never longer than P.
      *
      * @throws IllegalArgumentException if zero or negative
      */

@@ -85,7 +85,8 @@ public final class LeadershipEvent {
   }
 
   /**
-   * The reading of the election's {@link Ticker} at which this state began. When leadership
+   * The reading of the election's {@link Ticker} at which this view (state, leader and term)
+   * began: a new leader or term within the same state starts a new view. When leadership
    * ran out because it was not confirmed in time, this is the deadline itself, even if the
    * expiry was noticed later.
    */

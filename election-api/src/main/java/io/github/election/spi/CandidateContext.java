@@ -29,8 +29,9 @@ public interface CandidateContext {
   void changed();
 
   /**
-   * Reports what the store said outside a poll. A {@code FOLLOWING} or {@code UNKNOWN}
-   * observation is applied at once (leaving {@code LEADER} early is always safe); a
+   * Reports what the store said outside a poll. An {@code UNKNOWN} observation is applied at
+   * once, and so is a {@code FOLLOWING} one unless the candidate is {@code UNKNOWN} (leaving
+   * {@code LEADER} early is always safe; leaving {@code UNKNOWN} takes a poll's answer); a
    * {@code LEADING} one is never applied as such, since its send time is unknown: it counts as
    * {@link #changed()}. Every observation is followed by a poll.
    */

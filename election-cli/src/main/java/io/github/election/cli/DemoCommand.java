@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("starting ZooKeeper in this process ...");
         zk = EmbeddedZooKeeper.start();
       }
-      String where = zk != null ? "embedded ZooKeeper at " + zk.connectString() : backend.toString();
+      String where = zk != null ? "embedded ZooKeeper at " + zk.connectString() : ElectionBackends.redact(backend);
       out.printf("election demo: 3 candidates on %s; D=%ds R=%ds P=%dms%n%n", where,
           D.toSeconds(), R.toSeconds(), P.toMillis());
       out.printf("%8s  %-6s %-9s %-7s %s%n", "t (ms)", "who", "state", "leader", "term");

@@ -80,12 +80,12 @@ final class ElectionOptions {
         return true;
       }
       waited++;
-      err.printf("elect: waiting for %s (%ds of %ds)%n", backend, waited,
+      err.printf("elect: waiting for %s (%ds of %ds)%n", ElectionBackends.redact(backend), waited,
           connectTimeout.toSeconds());
       err.flush();
     }
     err.printf("elect: no answer from %s within %s; is the store running and reachable?%n",
-        backend, connectTimeout);
+        ElectionBackends.redact(backend), connectTimeout);
     err.flush();
     return false;
   }

@@ -3,9 +3,11 @@ package io.github.election.cli;
 import io.github.election.LeaderElection;
 import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.ElectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -38,10 +40,14 @@ final class RunCommand implements Callable<Integer> {
   @Mixin
   ElectionOptions options;
 
-  @Option(names = "--grace", paramLabel = "T", defaultValue = "10s",
-      description = "Time between SIGTERM and SIGKILL when stopping the command "
-          + "(default: ${DEFAULT-VALUE})")
+  @Option(names = "--grace", paramLabel = "T",
+      description = "Time between SIGTERM and SIGKILL when stopping the command; must be "
+          + "shorter than D - R, the time between the moment this process stops counting "
+          + "itself leader and the moment another may lead (default: half of D - R)")
   Duration grace;
+
+  /** How long after SIGKILL elect waits for the command to be gone. */
+  private static final Duration KILL_WAIT = Duration.ofSeconds(5);
 
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments (after --)")
   List<String> command;
@@ -49,12 +55,30 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
+    Duration margin = options.leaseDuration.minus(options.renewDeadline);
+    if (grace == null) {
+      grace = margin.dividedBy(2);
+    }
+    if (margin.isNegative() || margin.isZero()) {
+      grace = Duration.ZERO; // the builder refuses these settings, naming them
+    } else if (grace.isNegative() || grace.compareTo(margin) >= 0) {
+      throw new IllegalArgumentException("--grace (" + ElectionSettings.format(grace)
+          + ") must be at least 0 and shorter than --lease-duration - --renew-deadline ("
+          + ElectionSettings.format(margin) + "): the command must be gone before another "
+          + "candidate can lead");
+    }
     CompletableFuture<Integer> endedByItself = new CompletableFuture<>();
     ElectionBackend store = options.open();
-    LeaderElection election = options.builder(store)
-        .whileLeader(task(err, endedByItself))
-        .drainTimeout(grace.plusSeconds(2))
-        .build();
+    LeaderElection election;
+    try {
+      election = options.builder(store)
+          .whileLeader(task(err, endedByItself))
+          .drainTimeout(grace.plus(KILL_WAIT).plusSeconds(1))
+          .build();
+    } catch (RuntimeException e) {
+      store.close(); // refused settings: nothing stays open
+      throw e;
+    }
     AtomicBoolean closed = new AtomicBoolean();
     Runnable shutdown = () -> {
       if (closed.compareAndSet(false, true)) {
@@ -116,22 +140,28 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private void stop(Process p, PrintWriter err) {
-    err.printf("elect: not leader any more: stopping pid %d (SIGTERM)%n", p.pid());
+    err.printf("elect: not leader any more: stopping pid %d and its children (SIGTERM)%n",
+        p.pid());
     err.flush();
+    // children of a script would outlive it: they get the signal too, and the kill after grace
+    List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
     p.destroy();
+    tree.forEach(ProcessHandle::destroy);
     boolean ended = false;
     try {
       ended = p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException again) {
       Thread.currentThread().interrupt();
     }
-    if (!ended) {
-      err.printf("elect: pid %d still running after %s: SIGKILL%n", p.pid(), grace);
+    p.descendants().forEach(tree::add);
+    if (!ended || tree.stream().anyMatch(ProcessHandle::isAlive)) {
+      err.printf("elect: pid %d or a child still running after %s: SIGKILL%n", p.pid(),
+          ElectionSettings.format(grace));
       err.flush();
-      p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
+      tree.forEach(ProcessHandle::destroyForcibly);
       try {
-        p.waitFor(5, TimeUnit.SECONDS);
+        p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException again) {
         Thread.currentThread().interrupt();
       }

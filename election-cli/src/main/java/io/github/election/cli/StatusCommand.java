@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code elect status}: who leads, since when, with what term; without taking part. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Shows who leads an election, since when and with what term, without "
-        + "taking part.", "Exit code 0 when someone leads, 1 when nobody does, 3 when the "
-        + "store does not answer."})
+    description = {"Shows who leads an election and with what term (and since when, where the "
+        + "store records it: Kubernetes' acquireTime), without taking part.", "Exit code 0 "
+        + "when someone leads, 1 when nobody does, 2 on bad usage or an election name the store "
+        + "refuses, 3 when the store does not answer within --timeout."})
 final class StatusCommand implements Callable<Integer> {
 
   @Spec
@@ -47,7 +48,8 @@ final class StatusCommand implements Callable<Integer> {
         info = store.inspect(election).toCompletableFuture()
             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        err.printf("elect: no answer from %s within %s%n", backend, timeout);
+        err.printf("elect: no answer from %s within %s%n", ElectionBackends.redact(backend),
+            timeout);
         return Elect.UNREACHABLE;
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
@@ -55,7 +57,11 @@ final class StatusCommand implements Callable<Integer> {
           err.println("elect: " + cause.getMessage());
           return Elect.FAILURE;
         }
-        err.printf("elect: cannot read %s: %s%n", backend, cause);
+        if (cause instanceof IllegalArgumentException) {
+          err.println("elect: " + cause.getMessage()); // a name the store refuses
+          return Elect.USAGE;
+        }
+        err.printf("elect: cannot read %s: %s%n", ElectionBackends.redact(backend), cause);
         return Elect.UNREACHABLE;
       }
       out.printf("election: %s%n", election);

@@ -70,13 +70,16 @@ class ElectJarIT {
 
   @Test
   void runStartsTheCommandOnlyOnTheLeaderAndMovesItWithLeadership() throws IOException {
-    String script = "trap 'rm -f \"$ELECT_IDENTITY\"; exit 0' TERM; echo \"$ELECT_TERM\" > "
-        + "\"$ELECT_IDENTITY\"; while true; do sleep 0.1; done";
+    // the command leaves a child behind that ignores SIGTERM: elect must not let it outlive
+    // the leadership
+    String script = "trap 'rm -f \"$ELECT_IDENTITY\"; exit 0' TERM; "
+        + "(trap '' TERM; while true; do sleep 0.1; done) & echo $! > \"$ELECT_IDENTITY.child\"; "
+        + "echo \"$ELECT_TERM\" > \"$ELECT_IDENTITY\"; while true; do sleep 0.1; done";
     List<String> common = new ArrayList<>(List.of("run", "--backend", backend(), "--election",
         "jobs"));
     common.addAll(List.of(timings()));
     List<String> a = new ArrayList<>(common);
-    a.addAll(List.of("--identity", "a", "--grace", "5s", "--", "sh", "-c", script));
+    a.addAll(List.of("--identity", "a", "--grace", "500ms", "--", "sh", "-c", script));
     ElectProcess first = elect(a.toArray(String[]::new));
     await("a's command runs").atMost(Duration.ofSeconds(20)).until(() -> Files.exists(dir.resolve("a")));
 
@@ -94,6 +97,10 @@ class ElectJarIT {
     first.terminate(); // SIGTERM: stops its command, releases leadership
     assertThat(first.waitFor(30)).as("exit code of the terminated elect: %s", first).isEqualTo(143);
     assertThat(dir.resolve("a")).as("a's command was stopped").doesNotExist();
+    long child = Long.parseLong(Files.readString(dir.resolve("a.child")).trim());
+    await("the child " + child + " of a's command, which ignores SIGTERM, is gone")
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
     await("b's command runs once a left").atMost(Duration.ofSeconds(10))
         .until(() -> Files.exists(dir.resolve("b")));
     long termA = 0;
@@ -160,6 +167,18 @@ class ElectJarIT {
         "--renew-deadline", "20s", "--", "true");
     assertThat(badOrder.waitFor(30)).isEqualTo(2);
     assertThat(badOrder.err()).contains("renewDeadline (20s) must be shorter than leaseDuration (15s)");
+
+    ElectProcess longGrace = elect("run", "--backend", backend(), "--election", "x",
+        "--grace", "10s", "--", "true");
+    assertThat(longGrace.waitFor(30)).isEqualTo(2);
+    assertThat(longGrace.err()).contains("--grace (10s) must be at least 0 and shorter than "
+        + "--lease-duration - --renew-deadline (5s)");
+
+    ElectProcess secret = elect("status", "--backend",
+        "zookeeper://bob:hunter2@127.0.0.1:1/x?sessionTimeout=3s&connectionTimeout=1s",
+        "--election", "x", "--timeout", "2s");
+    assertThat(secret.waitFor(30)).as("%s", secret).isEqualTo(3);
+    assertThat(secret.err()).contains("bob:***@127.0.0.1:1").doesNotContain("hunter2");
 
     ElectProcess unreachable = elect("run", "--backend",
         "zookeeper://127.0.0.1:1/x?sessionTimeout=3s&connectionTimeout=1s", "--election", "x",

@@ -1,5 +1,6 @@
 package io.github.election.etcd;
 
+import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionBackendProvider;
 import io.github.election.spi.ElectionSettings;
@@ -36,8 +37,8 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
 
   @Override
   public String description() {
-    return "etcd://HOST:PORT[,HOST:PORT...]/KEY_PREFIX?ttl=15s, etcd v3 through jetcd "
-        + "(io.github.election:election-etcd)";
+    return "etcd://HOST:PORT[,HOST:PORT...]/KEY_PREFIX?ttl=15s&user=U&password=P&cacert=FILE"
+        + "&cert=FILE&key=FILE, etcd v3 through jetcd (io.github.election:election-etcd)";
   }
 
   /**
@@ -47,22 +48,23 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
    */
   @Override
   public ElectionBackend open(URI uri) {
+    String shown = ElectionBackends.redact(uri); // as the URI may appear in messages
     if (uri.getScheme() == null || !uri.getScheme().equalsIgnoreCase("etcd")) {
-      throw new IllegalArgumentException("URI '" + uri + "' is not an etcd: URI");
+      throw new IllegalArgumentException("URI '" + shown + "' is not an etcd: URI");
     }
     String authority = uri.getRawAuthority();
     if (authority == null || authority.isBlank()) {
-      throw new IllegalArgumentException("etcd URI '" + uri + "' has no endpoints; expected "
+      throw new IllegalArgumentException("etcd URI '" + shown + "' has no endpoints; expected "
           + "etcd://HOST:PORT[,HOST:PORT...]/KEY_PREFIX");
     }
     if (authority.contains("@")) {
-      throw new IllegalArgumentException("etcd URI '" + uri + "': give credentials as "
+      throw new IllegalArgumentException("etcd URI '" + shown + "': give credentials as "
           + "?user=U&password=P, not in the authority");
     }
     List<String> endpoints = new ArrayList<>();
     for (String e : authority.split(",")) {
       if (e.isBlank()) {
-        throw new IllegalArgumentException("etcd URI '" + uri + "' has an empty endpoint");
+        throw new IllegalArgumentException("etcd URI '" + shown + "' has an empty endpoint");
       }
       endpoints.add(e.trim());
     }
@@ -75,7 +77,7 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
       b.trustedCertificates(Path.of(cacert));
     }
     if ((cert == null) != (key == null)) {
-      throw new IllegalArgumentException("etcd URI '" + uri + "': cert and key go together");
+      throw new IllegalArgumentException("etcd URI '" + shown + "': cert and key go together");
     }
     if (cert != null) {
       b.clientCertificate(Path.of(cert), Path.of(key));
@@ -94,10 +96,10 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
     if (user != null) {
       b.credentials(user, password == null ? "" : password);
     } else if (password != null) {
-      throw new IllegalArgumentException("etcd URI '" + uri + "': password without user");
+      throw new IllegalArgumentException("etcd URI '" + shown + "': password without user");
     }
     if (!query.isEmpty()) {
-      throw new IllegalArgumentException("etcd URI '" + uri + "' has unknown parameters "
+      throw new IllegalArgumentException("etcd URI '" + shown + "' has unknown parameters "
           + query.keySet() + "; known: ttl, user, password, cacert, cert, key");
     }
     return b.build();
@@ -117,7 +119,8 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
       String k = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
       String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
       if (out.put(k, v) != null) {
-        throw new IllegalArgumentException("etcd URI '" + uri + "' repeats the parameter " + k);
+        throw new IllegalArgumentException("etcd URI '" + ElectionBackends.redact(uri)
+            + "' repeats the parameter " + k);
       }
     }
     return out;
@@ -135,7 +138,8 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
     try {
       return ElectionSettings.parseDuration(t, "ttl");
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("ttl (" + text + ") of etcd URI '" + uri
+      throw new IllegalArgumentException("ttl (" + text + ") of etcd URI '"
+          + ElectionBackends.redact(uri)
           + "' must be whole seconds, such as 15s, 15 or 1m", e);
     }
   }

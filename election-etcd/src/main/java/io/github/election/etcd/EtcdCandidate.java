@@ -15,6 +15,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionSettings;
@@ -33,19 +34,28 @@ import org.slf4j.LoggerFactory;
  * the backend's lease, whose value is the identity; the key with the lowest create revision
  * leads, and its create revision is the term.
  *
- * <p><b>Poll.</b> One transaction, sent after the poll was called: if our key exists, read it and
- * the first key of the election (lowest create revision); otherwise put it (enrol) and read the
- * same. A transaction is a linearizable read in etcd, so its answer shows the store as it was
- * after the poll started. In parallel the shared lease is made sure to be confirmed beyond the
- * renew deadline of this poll (see {@link SharedLease#ensureFresh}). {@code LEADING} is reported
- * only when both hold: our key is the first one, and etcd cannot expire it before the engine's
- * deadline for this poll has passed.
+ * <p><b>Poll.</b> Sent after the poll was called. Once our key is known to exist, a read-only
+ * transaction reads it and the first key of the election (lowest create revision): a
+ * linearizable read, which etcd answers without a raft write. Before that (first round, after a
+ * release, after the key vanished) a transaction puts our key if it is missing (enrols) and
+ * reads the same. Either answer shows the store as it was after the poll started. In parallel
+ * the shared lease is made sure to be confirmed beyond the renew deadline of this poll (see
+ * {@link SharedLease#ensureFresh}). {@code LEADING} is reported only when both hold: our key is
+ * the first one, and etcd cannot expire it before the engine's deadline for this poll has
+ * passed.
  *
- * <p><b>Watch.</b> After the first round a watch on the election's prefix, from the revision
- * after that round's, tells the engine of every change ({@link CandidateContext#changed()}), so
- * that a handover waits for no timer. The deletion of our own key that we did not ask for (lease
- * revoked or expired, key deleted by hand) is reported as {@code UNKNOWN} at once, since another
- * candidate may lead from that revision on.
+ * <p><b>After a release</b> the candidate stays out of the election for a while: its rounds only
+ * read who leads, and it enrols again (at the back) with the first round after one of them found
+ * another candidate first, or after one retry period P. Enrolling at once would put a raft write
+ * just before the next leader's read, which then waits for it to be applied.
+ *
+ * <p><b>Watch.</b> After the first round a watch on the election's prefix tells the engine of
+ * every change ({@link CandidateContext#changed()}), so that a handover waits for no timer. The
+ * watch starts at etcd's current revision (a watch from a past revision is served by etcd's
+ * catch-up loop, every 100 ms); when etcd confirms it, a revision later than the round's answer
+ * means something changed in between, and the engine is asked for one more round. The deletion of
+ * our own key that we did not ask for (lease revoked or expired, key deleted by hand) is reported
+ * as {@code UNKNOWN} at once, since another candidate may lead from that revision on.
  *
  * <p>Thread-safety: the engine calls poll, release and leave one at a time, but may call
  * release or leave while the stage of a poll is still under way: they wait for it. Watch
@@ -84,6 +94,10 @@ final class EtcdCandidate implements Candidate {
   private boolean left;
   private boolean watchBroken;
   private Object watchGeneration; // identifies the current watch in its callbacks
+  private long watchedFrom; // revision of the round that started the current watch
+  private boolean holdingOff; // released, not enrolled again before holdOffUntil or sawOther
+  private long holdOffUntil; // ticker reading
+  private boolean sawOther; // a round of the hold-off found another candidate first
 
   EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, KV kv, Watch watches,
       CandidateContext context, String electionPrefix) {
@@ -168,13 +182,17 @@ final class EtcdCandidate implements Candidate {
     if (grant.isLost()) {
       return CompletableFuture.completedFuture(Observation.unknown(grant + " was lost"));
     }
+    long known;
+    synchronized (this) {
+      known = ownRevision;
+    }
+    if (known == 0 && holdingOff()) {
+      return lookOnly(myRound);
+    }
     CompletableFuture<Boolean> fresh = leases.ensureFresh(grant, sentAt + renewNanos);
-    CompletableFuture<TxnResponse> txn = kv.txn()
-        .If(new Cmp(myKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
-        .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
-        .Else(Op.put(myKey, identity, PutOption.builder().withLeaseId(grant.id).build()),
-            Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
-        .commit();
+    CompletableFuture<TxnResponse> txn = known == 0 ? enrol(grant, myKey)
+        : read(myKey).thenCompose(r -> hasKey(r, known) ? CompletableFuture.completedFuture(r)
+            : enrol(grant, myKey));
     txn.whenComplete((response, error) -> {
       // An answer that comes after leave() (the poll timed out meanwhile) may have put our key
       // back: have it deleted. The name is never handed out again on this lease.
@@ -197,6 +215,71 @@ final class EtcdCandidate implements Candidate {
       }
       return fresh.thenApply(isFresh -> evaluate(response, isFresh, grant, myRound));
     }).thenCompose(f -> f);
+  }
+
+  /** Reads our key and the first key of the election; read-only, so no raft write in etcd. */
+  private CompletableFuture<TxnResponse> read(ByteSequence myKey) {
+    return kv.txn()
+        .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
+        .commit();
+  }
+
+  /** Puts our key if it is missing, then reads it and the first key of the election. */
+  private CompletableFuture<TxnResponse> enrol(SharedLease.Grant grant, ByteSequence myKey) {
+    return kv.txn()
+        .If(new Cmp(myKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
+        .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
+        .Else(Op.put(myKey, identity, PutOption.builder().withLeaseId(grant.id).build()),
+            Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
+        .commit();
+  }
+
+  /** Whether a read found our key as we last saw it (else it vanished: enrol again). */
+  private static boolean hasKey(TxnResponse response, long createRevision) {
+    List<GetResponse> gets = response.getGetResponses();
+    return !gets.isEmpty() && !gets.get(0).getKvs().isEmpty()
+        && gets.get(0).getKvs().get(0).getCreateRevision() == createRevision;
+  }
+
+  /**
+   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
+   * round of the hold-off found another candidate first.
+   */
+  private boolean holdingOff() {
+    long now = context.ticker().read();
+    synchronized (this) {
+      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
+        holdingOff = false;
+      }
+      return holdingOff;
+    }
+  }
+
+  /**
+   * A round during the hold-off after a release: who leads, without enrolling. When it finds
+   * another candidate first, that one has had its chance (C2) and the next round enrols; when
+   * nobody is there, this candidate waits out the hold-off all the same, since others that
+   * resigned just before it wait out theirs and must not lose their chance to it.
+   */
+  private CompletableFuture<Observation> lookOnly(long myRound) {
+    return kv.get(electionPrefixBytes, first).thenApply(response -> {
+      long revision = response.getHeader().getRevision();
+      synchronized (this) {
+        if (left || myRound != round) {
+          return Observation.unknown("the answer to an earlier poll of " + label + " came late");
+        }
+        if (!response.getKvs().isEmpty()) {
+          sawOther = true; // another candidate had its chance: enrol with the next round
+        }
+      }
+      ensureWatch(revision);
+      if (response.getKvs().isEmpty()) {
+        return Observation.following(null, LeadershipEvent.NO_TERM);
+      }
+      KeyValue head = response.getKvs().get(0);
+      return Observation.following(head.getValue().toString(StandardCharsets.UTF_8),
+          head.getCreateRevision());
+    });
   }
 
   private Observation evaluate(TxnResponse response, boolean fresh, SharedLease.Grant grant,
@@ -224,7 +307,7 @@ final class EtcdCandidate implements Candidate {
       ownRevision = mine.getCreateRevision();
       leading = false;
     }
-    ensureWatch(revision + 1);
+    ensureWatch(revision);
     if (grant.isLost()) {
       return Observation.unknown(grant + " was lost");
     }
@@ -246,7 +329,13 @@ final class EtcdCandidate implements Candidate {
 
   // ------------------------------------------------------------------ watch
 
-  private void ensureWatch(long fromRevision) {
+  /**
+   * Starts the watch unless one is on.
+   *
+   * @param answered the revision of the round's answer: changes after it and before the watch
+   *     started are covered by one more round (see {@link #onWatch})
+   */
+  private void ensureWatch(long answered) {
     Watch.Watcher old = watcher.get();
     Object generation = new Object();
     synchronized (this) {
@@ -255,6 +344,7 @@ final class EtcdCandidate implements Candidate {
       }
       watchBroken = false;
       watchGeneration = generation; // callbacks of the old watch no longer count
+      watchedFrom = answered;
     }
     if (old != null) {
       old.close();
@@ -262,7 +352,7 @@ final class EtcdCandidate implements Candidate {
     Watch.Watcher w;
     try {
       w = watches.watch(electionPrefixBytes,
-          WatchOption.builder().isPrefix(true).withRevision(fromRevision).withRequireLeader(true)
+          WatchOption.builder().isPrefix(true).withCreateNotify(true).withRequireLeader(true)
               .build(),
           Watch.listener(this::onWatch, this::onWatchError,
               () -> onWatchCompleted(generation)));
@@ -291,6 +381,14 @@ final class EtcdCandidate implements Candidate {
     synchronized (this) {
       if (left) {
         return;
+      }
+      if (response.isCreatedNotify()) {
+        // etcd started the watch (or jetcd resumed it) at this revision: a round covers what
+        // changed since the answer the watch was started from
+        if (response.getHeader().getRevision() <= watchedFrom) {
+          return;
+        }
+        watchedFrom = response.getHeader().getRevision();
       }
       for (WatchEvent event : response.getEvents()) {
         if (event.getEventType() == WatchEvent.EventType.DELETE && key != null
@@ -378,6 +476,9 @@ final class EtcdCandidate implements Candidate {
         if (error == null) {
           ownRevision = 0; // the next poll enrols again, behind every other candidate (C2)
           leading = false;
+          holdingOff = true;
+          sawOther = false;
+          holdOffUntil = context.ticker().read() + settings.retryPeriod().toNanos();
         }
       }
       if (error != null) {

@@ -30,10 +30,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,9 +92,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading.</b> Thread-safe. Every request to etcd is asynchronous and bounded by a
  * timeout shorter than the renew deadline; the backend runs one daemon thread of its own for the
- * lease keep-alives and the timeouts, besides jetcd's threads. {@link #close()} revokes the
- * lease (so that every candidate key of this backend disappears at once), stops that thread,
- * and closes the client if the backend made it; close the elections first.
+ * lease keep-alives and the timeouts and, on a client it made, two for jetcd's callbacks, besides
+ * gRPC's and Vert.x's threads. {@link #close()} revokes the lease (so that every candidate key of
+ * this backend disappears at once), stops those threads, and closes the client if the backend
+ * made it; close the elections first.
  */
 public final class EtcdElectionBackend implements ElectionBackend {
 
@@ -104,6 +108,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
   /** How long the client made from endpoints tries to open a connection. */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+  /** Threads for jetcd's callbacks on a client the backend makes (they never block). */
+  private static final int CLIENT_THREADS = 2;
+
   /** etcd's largest lease TTL (its {@code MaxLeaseTTL}), in seconds. */
   private static final long MAX_TTL_SECONDS = 9_000_000_000L;
 
@@ -112,6 +119,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
   private final Client client;
   private final boolean ownsClient;
+  private final ExecutorService clientThreads; // jetcd's callbacks, when we made the client
   private final String keyPrefix;
   private final Duration leaseTtl; // null: each election's lease duration is its lease's TTL
   private final String label;
@@ -120,10 +128,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final Set<EtcdCandidate> candidates = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EtcdElectionBackend(Client client, boolean ownsClient, String keyPrefix,
-      Duration leaseTtl) {
+  private EtcdElectionBackend(Client client, boolean ownsClient, ExecutorService clientThreads,
+      String keyPrefix, Duration leaseTtl) {
     this.client = client;
     this.ownsClient = ownsClient;
+    this.clientThreads = clientThreads;
     this.keyPrefix = keyPrefix;
     this.leaseTtl = leaseTtl;
     this.label = "etcd-" + IDS.incrementAndGet();
@@ -228,7 +237,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
   public CompletionStage<LeaderInfo> inspect(String election) {
     ElectionSettings.requireText(election, "election");
     if (election.indexOf('/') >= 0) {
-      throw new IllegalArgumentException("name '" + election + "' must not contain '/'");
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("name '" + election + "' must not contain '/'"));
     }
     if (closed.get()) {
       return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
@@ -272,6 +282,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
     scheduler.shutdownNow();
     if (ownsClient) {
       client.close();
+    }
+    if (clientThreads != null) {
+      clientThreads.shutdownNow();
     }
     log.info("{}: closed", label);
   }
@@ -529,7 +542,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
           throw new IllegalArgumentException("TLS and credentials are configured on the given "
               + "client, not on the backend");
         }
-        return new EtcdElectionBackend(client, false, keyPrefix, leaseTtl);
+        return new EtcdElectionBackend(client, false, null, keyPrefix, leaseTtl);
       }
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required: call endpoints(...) or "
@@ -540,8 +553,12 @@ public final class EtcdElectionBackend implements ElectionBackend {
         String full = e.contains("://") ? e : (tls ? "https://" : "http://") + e;
         uris.add(URI.create(full));
       }
+      ThreadPoolExecutor clientThreads = clientThreads();
       ClientBuilder b = Client.builder()
           .endpoints(uris.toArray(new URI[0]))
+          // jetcd's default is an unbounded cached pool, which bursts to dozens of threads when
+          // many polls answer at once; its callbacks here never block
+          .executorService(clientThreads)
           // fail fast while disconnected: polls then report the outage instead of queueing
           .waitForReady(false)
           // no hidden retries: the candidates retry every retry period, each request bounded
@@ -568,7 +585,25 @@ public final class EtcdElectionBackend implements ElectionBackend {
               + ", clientKey " + clientKey + "): " + e.getMessage(), e);
         }
       }
-      return new EtcdElectionBackend(b.build(), true, keyPrefix, leaseTtl);
+      try {
+        return new EtcdElectionBackend(b.build(), true, clientThreads, keyPrefix, leaseTtl);
+      } catch (RuntimeException e) {
+        clientThreads.shutdownNow();
+        throw e;
+      }
+    }
+
+    /** Daemon threads that run jetcd's callbacks for a client the backend makes. */
+    private static ThreadPoolExecutor clientThreads() {
+      AtomicInteger n = new AtomicInteger();
+      ThreadPoolExecutor pool = new ThreadPoolExecutor(CLIENT_THREADS, CLIENT_THREADS, 30,
+          TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "election-etcd-client-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
     }
 
     private static Path readable(Path p, String setting) {

@@ -10,8 +10,12 @@ import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.spi.Candidate;
+import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.Observation;
+import io.github.election.tck.ForwardingElectionBackend;
 import io.github.election.tck.SafetyMonitor;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,9 +27,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -234,8 +240,66 @@ class EtcdElectionBackendTest {
     assertThat(info.leader()).contains(leader.identity());
     assertThat(info.term()).isEqualTo(leader.term());
     assertThat(fixture.unwrap(onlooker).leaseIds()).as("an onlooker holds no lease").isEmpty();
-    assertThatThrownBy(() -> onlooker.inspect("a/b")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("a/b");
+    assertThat(onlooker.inspect("a/b").toCompletableFuture()).failsWithin(Duration.ZERO)
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(IllegalArgumentException.class).withMessageContaining("a/b");
+  }
+
+  // ------------------------------------------------------------------ cost of a poll
+
+  /**
+   * Once a candidate's key exists, its polls are read-only transactions, which etcd answers
+   * with a linearizable read and no raft proposal: an election that is settled costs etcd no
+   * writes (a keep-alive is not a proposal either). Counted by etcd itself
+   * ({@code etcd_server_proposals_committed_total}) across ten polls of each candidate.
+   */
+  @Test
+  @DisplayName("a settled election makes no raft writes: polls of an enrolled candidate only read")
+  void settledPollsAreReadOnly() {
+    AtomicInteger polls = new AtomicInteger();
+    List<LeaderElection> group = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      group.add(elect(countingPolls(fixture.newBackend(), polls), name, "c" + i));
+    }
+    group.forEach(LeaderElection::start);
+    awaitLeader(group);
+    int metricsPort = etcd.member(0).metricsPort;
+    String proposals = "etcd_server_proposals_committed_total";
+    long before = EtcdGateway.metric(metricsPort, proposals);
+    int from = polls.get();
+    Awaitility.await("30 more polls").atMost(BOUND.multipliedBy(4))
+        .until(() -> polls.get() >= from + 30);
+    long after = EtcdGateway.metric(metricsPort, proposals);
+    assertThat(before).as("etcd shows %s", proposals).isPositive();
+    assertThat(after - before).as("raft proposals committed during %d polls", polls.get() - from)
+        .isZero();
+    assertThat(leaders(group)).hasSize(1);
+  }
+
+  /** Counts the polls of the backend's candidates that completed. */
+  private static ElectionBackend countingPolls(ElectionBackend backend, AtomicInteger polls) {
+    return new ForwardingElectionBackend(backend) {
+      @Override
+      public Candidate join(CandidateContext context) {
+        Candidate c = super.join(context);
+        return new Candidate() {
+          @Override
+          public CompletionStage<Observation> poll() {
+            return c.poll().whenComplete((o, e) -> polls.incrementAndGet());
+          }
+
+          @Override
+          public CompletionStage<Void> release() {
+            return c.release();
+          }
+
+          @Override
+          public CompletionStage<Void> leave() {
+            return c.leave();
+          }
+        };
+      }
+    };
   }
 
   // ------------------------------------------------------------------ one lease per backend

@@ -85,6 +85,20 @@ final class EtcdGateway {
     return !body.contains("lease not found");
   }
 
+  /**
+   * A counter of etcd's Prometheus metrics (on the member's metrics port), summed over its
+   * label sets; 0 when etcd does not show it.
+   */
+  static long metric(int metricsPort, String name) {
+    long sum = 0;
+    for (String line : call(metricsPort, "GET", "/metrics", null).split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        sum += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1).trim());
+      }
+    }
+    return sum;
+  }
+
   private static String call(int port, String method, String path, String json) {
     try (Socket s = new Socket()) {
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);

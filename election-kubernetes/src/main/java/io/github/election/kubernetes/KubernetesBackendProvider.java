@@ -6,7 +6,8 @@ import java.net.URI;
 
 /**
  * Serves {@code kubernetes:///NAMESPACE} and {@code kubernetes:///NAMESPACE/LEASE-PREFIX}
- * ({@code kubernetes:///} for the default namespace): a {@link KubernetesElectionBackend} on the
+ * ({@code kubernetes:///}: the pod's service-account namespace, else the kubeconfig's, else
+ * {@code default}): a {@link KubernetesElectionBackend} on the
  * default client configuration (in-cluster service account, or {@code KUBECONFIG}). Public for
  * {@link java.util.ServiceLoader} only; use {@code ElectionBackends.open(uri)}.
  */

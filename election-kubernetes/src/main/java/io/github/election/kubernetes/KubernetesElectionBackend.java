@@ -2,6 +2,7 @@ package io.github.election.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -9,14 +10,17 @@ import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.LeaderInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +28,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -83,6 +89,9 @@ public final class KubernetesElectionBackend implements ElectionBackend {
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
   private static final AtomicInteger IDS = new AtomicInteger();
+
+  /** How long {@link #inspect} waits for the API server. */
+  private static final int INSPECT_TIMEOUT_MILLIS = 5000;
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -175,6 +184,49 @@ public final class KubernetesElectionBackend implements ElectionBackend {
       throw new IllegalStateException(label + " is closed");
     }
     return c;
+  }
+
+  /**
+   * Reads the election's Lease once, without taking part: its holder leads while its
+   * {@code renewTime} plus {@code leaseDurationSeconds} has not passed by this process's wall
+   * clock (an onlooker has no better clock, as with {@code kubectl}); the term is
+   * {@code leaseTransitions + 1}, as the candidates count it, and {@code since} the Lease's
+   * {@code acquireTime}. Runs on the backend's request pool, bounded by 5 s.
+   *
+   * @return a stage failed with {@link IllegalArgumentException} for a name that cannot name a
+   *     Lease, or with the client's error when the API server cannot be read
+   */
+  @Override
+  public CompletionStage<LeaderInfo> inspect(String election) {
+    Objects.requireNonNull(election, "election");
+    String lease = leaseName(election);
+    if (!LeaseNames.isSubdomain(lease)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("name '" + election
+          + "' cannot name a Kubernetes Lease: it must be " + LeaseNames.SUBDOMAIN_RULE));
+    }
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    }
+    try {
+      return CompletableFuture.supplyAsync(() -> {
+        Lease l = leases(INSPECT_TIMEOUT_MILLIS).withName(lease).get();
+        LeaseSpec spec = l == null ? null : l.getSpec();
+        String holder = spec == null ? null : spec.getHolderIdentity();
+        if (holder == null || holder.isEmpty() || spec.getRenewTime() == null) {
+          return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
+        }
+        long seconds = spec.getLeaseDurationSeconds() == null ? 0 : spec.getLeaseDurationSeconds();
+        if (spec.getRenewTime().toInstant().plusSeconds(seconds).isBefore(Instant.now())) {
+          return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null); // ran out
+        }
+        long transitions = spec.getLeaseTransitions() == null ? 0
+            : Math.max(0, spec.getLeaseTransitions());
+        return new LeaderInfo(election, holder, transitions + 1,
+            spec.getAcquireTime() == null ? null : spec.getAcquireTime().toInstant());
+      }, io);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed", e));
+    }
   }
 
   /**

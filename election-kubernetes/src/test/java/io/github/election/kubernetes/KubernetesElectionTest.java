@@ -9,11 +9,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.LeaderInfo;
 import io.github.election.tck.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +117,25 @@ class KubernetesElectionTest {
     assertThat(spec.getLeaseTransitions()).isEqualTo(term - 1);
     assertThat(spec.getAcquireTime()).isNotNull();
     assertThat(spec.getRenewTime()).isNotNull();
+  }
+
+  @Test
+  void inspectNamesTheHolderTermAndAcquireTimeWithoutTakingPart() throws Exception {
+    ElectionBackend onlooker = fixture.newBackend(); // closed by the fixture
+    assertThat(onlooker.inspect(name).toCompletableFuture().get(5, TimeUnit.SECONDS).leader())
+        .as("no Lease yet").isEmpty();
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    List.of(a, b).forEach(LeaderElection::start);
+    LeaderElection leader = awaitOneLeader(timings().electionBound().plusSeconds(2));
+    LeaderInfo info = onlooker.inspect(name).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertThat(info.leader()).contains(leader.identity());
+    assertThat(info.term()).isEqualTo(leader.term());
+    assertThat(info.since()).contains(lease().getSpec().getAcquireTime().toInstant());
+    assertThat(lease().getSpec().getHolderIdentity()).isEqualTo(leader.identity());
+    assertThat(onlooker.inspect("Not_A_Lease").toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(IllegalArgumentException.class).withMessageContaining("Not_A_Lease");
   }
 
   @Test

@@ -228,6 +228,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
           + ") must be shorter than sessionTimeout (" + ElectionSettings.format(timeout)
           + "), which is the lease duration of the zookeeper backend");
     }
+    if (timeout != null && !settings.leaseDuration().equals(timeout)) {
+      log.info("{}: election '{}' asks for leaseDuration {}; the session timeout {} of this "
+          + "backend acts as the lease duration", this, name,
+          ElectionSettings.format(settings.leaseDuration()), ElectionSettings.format(timeout));
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.github.election.zookeeper;
 
+import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionSettings;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -15,8 +16,8 @@ import java.util.Objects;
  */
 final class ZooKeeperUri {
 
-  static final String FORM =
-      "zookeeper://host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s";
+  static final String FORM = "zookeeper://[user:password@]host:port[,host:port]/base/path"
+      + "?sessionTimeout=15s&connectionTimeout=5s";
 
   private ZooKeeperUri() {
   }
@@ -24,17 +25,20 @@ final class ZooKeeperUri {
   static ZooKeeperElectionBackend.Builder parse(URI uri) {
     Objects.requireNonNull(uri, "uri");
     if (uri.getScheme() == null || !uri.getScheme().equalsIgnoreCase("zookeeper")) {
-      throw new IllegalArgumentException("URI '" + uri + "' is not a zookeeper URI; expected "
+      throw new IllegalArgumentException("URI '" + redact(uri)
+          + "' is not a zookeeper URI; expected "
           + FORM);
     }
     if (uri.isOpaque()) {
-      throw new IllegalArgumentException("zookeeper URI '" + uri + "' has no hosts; expected "
+      throw new IllegalArgumentException("zookeeper URI '" + redact(uri)
+          + "' has no hosts; expected "
           + FORM);
     }
     ZooKeeperElectionBackend.Builder b = ZooKeeperElectionBackend.builder();
     String authority = uri.getRawAuthority();
     if (authority == null || authority.isEmpty()) {
-      throw new IllegalArgumentException("zookeeper URI '" + uri + "' has no hosts; expected "
+      throw new IllegalArgumentException("zookeeper URI '" + redact(uri)
+          + "' has no hosts; expected "
           + FORM);
     }
     int at = authority.lastIndexOf('@');
@@ -94,15 +98,6 @@ final class ZooKeeperUri {
 
   /** The URI without its password, for messages. */
   private static String redact(URI uri) {
-    String s = uri.toString();
-    String auth = uri.getRawAuthority();
-    if (auth != null && auth.indexOf('@') >= 0) {
-      int at = auth.lastIndexOf('@');
-      String userInfo = auth.substring(0, at);
-      int colon = userInfo.indexOf(':');
-      String shown = colon < 0 ? userInfo : userInfo.substring(0, colon) + ":***";
-      s = s.replace(auth, shown + auth.substring(at));
-    }
-    return s;
+    return ElectionBackends.redact(uri);
   }
 }
