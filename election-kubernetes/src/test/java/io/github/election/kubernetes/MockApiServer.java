@@ -2,6 +2,7 @@ package io.github.election.kubernetes;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,6 +11,11 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import java.lang.reflect.Field;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +51,57 @@ final class MockApiServer implements AutoCloseable {
    */
   static final ThreadGroup THREADS = new ThreadGroup("mock-api-server");
 
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
+  private final KubernetesCrudDispatcher dispatcher = new Dispatcher();
+
+  /**
+   * fabric8 8.0.0's dispatcher, minus one of its bugs: a watch that closed stays registered
+   * until its {@code WatchEventsListener.onClosed} has waited for its executor (up to 30 s), but
+   * that executor is already shut down, so an event for it throws
+   * {@link RejectedExecutionException} inside the write that caused the event, and that write
+   * never gets an answer (seen: a candidate taking over a Lease after the holder's client
+   * crashed timed out on every PUT). Such listeners are dropped, and the event is delivered
+   * again (a live watch may then see it twice, which a watch must tolerate anyway).
+   */
+  static final class Dispatcher extends KubernetesCrudDispatcher {
+
+    private static final int ATTEMPTS = 4;
+
+    @Override
+    public void processEvent(String path, AttributeSet pathAttributes,
+        AttributeSet oldAttributes, GenericKubernetesResource resource, String newState) {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+          return;
+        } catch (RejectedExecutionException e) {
+          if (attempt == ATTEMPTS || !dropClosedWatches()) {
+            throw e;
+          }
+        }
+      }
+    }
+
+    /** Removes the listeners whose executor was shut down; whether there were any. */
+    boolean dropClosedWatches() {
+      try {
+        Field listeners = KubernetesCrudDispatcher.class.getDeclaredField("watchEventListeners");
+        listeners.setAccessible(true);
+        Set<?> set = (Set<?>) listeners.get(this);
+        boolean dropped = false;
+        for (Object listener : set) {
+          Field executor = listener.getClass().getDeclaredField("executor"); // WatchEventsListener
+          executor.setAccessible(true);
+          if (((ExecutorService) executor.get(listener)).isShutdown()) {
+            dropped |= set.remove(listener);
+          }
+        }
+        return dropped;
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("the fabric8 mock server changed: "
+            + "MockApiServer.Dispatcher needs a look", e);
+      }
+    }
+  }
   private final List<Frontend> frontends = new ArrayList<>();
   private boolean running;
 
