@@ -133,7 +133,10 @@ final class Engine implements LeaderElection, CandidateContext {
         throw e;
       }
       if (leaderTask != null) {
-        work = new LeaderWork(leaderTask, label, drainTimeout, threads.scheduler);
+        work = new LeaderWork(leaderTask, term -> {
+          LeadershipEvent now = current();
+          return now.state() == LEADER && now.term() == term;
+        }, label, drainTimeout, threads.scheduler);
       }
       lifecycle = Lifecycle.STARTED;
       log.info("{}: started on {} ({})", label, backend.name(), settings);

@@ -3,6 +3,7 @@ package io.github.election;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ final class LeaderWork {
   private static final Logger log = LoggerFactory.getLogger(LeaderWork.class);
 
   private final LeaderTask task;
+  private final LongPredicate leads;
   private final String label;
   private final long drainNanos;
   private final ScheduledExecutorService scheduler;
@@ -27,8 +29,14 @@ final class LeaderWork {
   private Thread running;
   private boolean cancelled;
 
-  LeaderWork(LeaderTask task, String label, Duration drainTimeout, ScheduledExecutorService scheduler) {
+  /**
+   * @param leads whether the candidate leads in a term now, by the live view (with its renew
+   *     deadline checked): asked on the run's own thread just before the task is called
+   */
+  LeaderWork(LeaderTask task, LongPredicate leads, String label, Duration drainTimeout,
+      ScheduledExecutorService scheduler) {
     this.task = task;
+    this.leads = leads;
     this.label = label;
     this.drainNanos = drainTimeout.toNanos();
     this.scheduler = scheduler;
@@ -92,8 +100,15 @@ final class LeaderWork {
   }
 
   private void runOnce(long term) {
-    log.debug("{}: leader work starts for term {}", label, term);
     try {
+      // The thread may start long after it was asked for (a frozen or starved process): the
+      // task is called only if leadership of that term still holds now.
+      if (!leads.test(term)) {
+        log.info("{}: leadership of term {} ended before its leader work could start; the work "
+            + "is not started", label, term);
+        return;
+      }
+      log.debug("{}: leader work starts for term {}", label, term);
       task.lead(term);
     } catch (InterruptedException e) {
       log.debug("{}: leader work of term {} interrupted", label, term);

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,32 @@ class EngineTest {
     assertThat(expired.state()).isEqualTo(LeadershipState.UNKNOWN);
     assertThat(expired.sinceNanos()).as("expiry dates from the deadline")
         .isEqualTo(sentAround + Duration.ofSeconds(10).toNanos());
+  }
+
+  /**
+   * A process frozen between becoming leader and the start of its leader-work thread resumes
+   * after its renew deadline: the task must not be called for a leadership that has ended. The
+   * test's ticker shows the work thread a clock past the deadline, as a frozen process would see.
+   */
+  @Test
+  void leaderWorkIsNotStartedWhenItsLeadershipEndedBeforeItsThreadRan() {
+    AtomicInteger runs = new AtomicInteger();
+    List<LeadershipEvent> seen = new CopyOnWriteArrayList<>(); // every transition, in order
+    Ticker frozenWorkThread = () -> ticker.read()
+        + (Thread.currentThread().getName().contains("-leader-term-")
+            ? Duration.ofHours(1).toNanos() : 0);
+    LeaderElection e = LeaderElection.builder(backend).name("jobs").identity("me")
+        .ticker(frozenWorkThread).leaseDuration(Duration.ofSeconds(15))
+        .renewDeadline(Duration.ofSeconds(10)).retryPeriod(Duration.ofSeconds(2))
+        .drainTimeout(Duration.ofSeconds(1)).whileLeader(term -> runs.incrementAndGet())
+        .transitionRecorder((previous, next) -> seen.add(next)).build();
+    opened.add(e);
+    e.start();
+    backend.answer(Observation.leading(5));
+    await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() > 0 || seen.stream()
+        .anyMatch(v -> v.state() == LeadershipState.UNKNOWN && v.sequence() > 1));
+    assertThat(seen).anyMatch(LeadershipEvent::isLeader);
+    assertThat(runs).as("runs of the leader work").hasValue(0);
   }
 
   @Test

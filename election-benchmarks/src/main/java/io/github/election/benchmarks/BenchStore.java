@@ -1,5 +1,6 @@
 package io.github.election.benchmarks;
 
+import io.github.election.tck.TcpProxy;
 import io.github.election.tck.Timings;
 import java.util.function.LongConsumer;
 
@@ -75,6 +76,47 @@ public interface BenchStore extends AutoCloseable {
     /** Closes the client. */
     @Override
     void close();
+
+    /**
+     * A client made of how it starts a candidacy, the store client it closes, and the TCP proxy
+     * in front of it ({@code null} when not proxied: it cannot be crashed then).
+     */
+    static Client of(Joiner joiner, AutoCloseable storeClient, TcpProxy proxy) {
+      return new Client() {
+        @Override
+        public Contender join(String election, String identity, LongConsumer onLeader) {
+          return joiner.join(election, identity, onLeader);
+        }
+
+        @Override
+        public void crash() {
+          if (proxy == null) {
+            throw new IllegalStateException("a client without a proxy cannot be crashed");
+          }
+          proxy.cut();
+          proxy.close();
+        }
+
+        @Override
+        public void close() {
+          try {
+            storeClient.close();
+          } catch (Exception e) {
+            throw new IllegalStateException("cannot close " + storeClient, e);
+          } finally {
+            if (proxy != null) {
+              proxy.close();
+            }
+          }
+        }
+      };
+    }
+  }
+
+  /** How a client starts a candidacy (see {@link Client#join}). */
+  @FunctionalInterface
+  interface Joiner {
+    Contender join(String election, String identity, LongConsumer onLeader);
   }
 
   /** One candidacy. */

@@ -87,26 +87,8 @@ public final class EtcdBench implements BenchStore {
         EtcdElectionBackend backend = EtcdElectionBackend.builder()
             .endpoints(proxy != null ? "http://" + proxy.address() : endpoint())
             .keyPrefix(OURS).build();
-        return new BenchStore.Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return Ours.join(backend, timings, election, identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            backend.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            Ours.join(backend, timings, election, identity, onLeader), backend, proxy);
       }
 
       @Override
@@ -129,27 +111,9 @@ public final class EtcdBench implements BenchStore {
         TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port()) : null;
         io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder()
             .endpoints(proxy != null ? "http://" + proxy.address() : endpoint()).build();
-        return new BenchStore.Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return campaign(client, timings.leaseDuration().toSeconds(), RAW + "/" + election,
-                identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            client.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            campaign(client, timings.leaseDuration().toSeconds(), RAW + "/" + election, identity,
+                onLeader), client, proxy);
       }
 
       @Override

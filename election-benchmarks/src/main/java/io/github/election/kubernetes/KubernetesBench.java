@@ -69,26 +69,8 @@ public final class KubernetesBench implements BenchStore {
         TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port) : null;
         KubernetesElectionBackend backend = KubernetesElectionBackend.builder()
             .config(MockApiServer.config(proxy != null ? proxy.port() : port, 1_000)).build();
-        return new Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return Ours.join(backend, timings, "o-" + election, identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            backend.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            Ours.join(backend, timings, "o-" + election, identity, onLeader), backend, proxy);
       }
 
       @Override
@@ -112,26 +94,8 @@ public final class KubernetesBench implements BenchStore {
         TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port) : null;
         KubernetesClient client = new KubernetesClientBuilder()
             .withConfig(MockApiServer.config(proxy != null ? proxy.port() : port, 1_000)).build();
-        return new Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return elector(client, timings, "r-" + election, identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            client.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            elector(client, timings, "r-" + election, identity, onLeader), client, proxy);
       }
 
       @Override

@@ -95,26 +95,8 @@ public final class ZooKeeperBench implements BenchStore {
             .connectString(proxy != null ? proxy.address() : server.getConnectString())
             .basePath(OURS).sessionTimeout(timings.leaseDuration())
             .connectionTimeout(Duration.ofSeconds(1)).build();
-        return new Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return Ours.join(backend, timings, election, identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            backend.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            Ours.join(backend, timings, election, identity, onLeader), backend, proxy);
       }
 
       @Override
@@ -143,26 +125,8 @@ public final class ZooKeeperBench implements BenchStore {
             .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
             .ensembleTracker(false).build();
         client.start();
-        return new Client() {
-          @Override
-          public Contender join(String election, String identity, LongConsumer onLeader) {
-            return latch(client, RAW + "/" + election, identity, onLeader);
-          }
-
-          @Override
-          public void crash() {
-            proxy.cut();
-            proxy.close();
-          }
-
-          @Override
-          public void close() {
-            client.close();
-            if (proxy != null) {
-              proxy.close();
-            }
-          }
-        };
+        return BenchStore.Client.of((election, identity, onLeader) ->
+            latch(client, RAW + "/" + election, identity, onLeader), client, proxy);
       }
 
       @Override
