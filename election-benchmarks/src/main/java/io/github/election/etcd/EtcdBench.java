@@ -20,7 +20,6 @@ import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -310,25 +309,7 @@ public final class EtcdBench implements BenchStore {
     if (side.equals("ours")) {
       EtcdElectionBackend backend = EtcdElectionBackend.builder().endpoints(endpoint)
           .keyPrefix(SCALE_OURS).build();
-      List<LeaderElection> elections = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        LeaderElection e = LeaderElection.builder(backend).name("e-" + i).identity("scale")
-            .build();
-        elections.add(e);
-        e.start();
-      }
-      return new Fleet() {
-        @Override
-        public int leading() {
-          return (int) elections.stream().filter(LeaderElection::isLeader).count();
-        }
-
-        @Override
-        public void close() {
-          elections.forEach(LeaderElection::close);
-          backend.close();
-        }
-      };
+      return Fleet.ofElections(backend, "e-", n);
     }
     io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder().endpoints(endpoint).build();
     long ttl = LeaderElection.Builder.DEFAULT_LEASE_DURATION.toSeconds();

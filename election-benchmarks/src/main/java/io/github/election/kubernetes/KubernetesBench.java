@@ -226,25 +226,7 @@ public final class KubernetesBench implements BenchStore {
     if (side.equals("ours")) {
       KubernetesElectionBackend backend = KubernetesElectionBackend.builder()
           .config(MockApiServer.config(port, 5_000)).build();
-      List<LeaderElection> elections = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        LeaderElection e = LeaderElection.builder(backend).name("so-" + i).identity("scale")
-            .build();
-        elections.add(e);
-        e.start();
-      }
-      return new Fleet() {
-        @Override
-        public int leading() {
-          return (int) elections.stream().filter(LeaderElection::isLeader).count();
-        }
-
-        @Override
-        public void close() {
-          elections.forEach(LeaderElection::close);
-          backend.close();
-        }
-      };
+      return Fleet.ofElections(backend, "so-", n);
     }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(MockApiServer.config(port, 5_000)).build();

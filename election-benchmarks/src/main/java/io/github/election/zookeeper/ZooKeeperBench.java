@@ -298,25 +298,7 @@ public final class ZooKeeperBench implements BenchStore {
     if (side.equals("ours")) {
       ZooKeeperElectionBackend backend = ZooKeeperElectionBackend.builder()
           .connectString(connectString).basePath(SCALE_OURS).sessionTimeout(session).build();
-      List<LeaderElection> elections = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        LeaderElection e = LeaderElection.builder(backend).name("e-" + i).identity("scale")
-            .build();
-        elections.add(e);
-        e.start();
-      }
-      return new Fleet() {
-        @Override
-        public int leading() {
-          return (int) elections.stream().filter(LeaderElection::isLeader).count();
-        }
-
-        @Override
-        public void close() {
-          elections.forEach(LeaderElection::close);
-          backend.close();
-        }
-      };
+      return Fleet.ofElections(backend, "e-", n);
     }
     CuratorFramework client = CuratorFrameworkFactory.builder().connectString(connectString)
         .sessionTimeoutMs((int) session.toMillis()).connectionTimeoutMs(5_000)
