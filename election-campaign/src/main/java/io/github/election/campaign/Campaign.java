@@ -101,6 +101,7 @@ public final class Campaign {
     out.println(args[1] + ": " + entries.size() + " entries, " + rep.faults() + ", "
         + rep.leaderChanges() + " leader changes, " + rep.violations().size() + " violations"
         + (rep.tolerated().isEmpty() ? "" : " (+" + rep.tolerated().size() + " tolerated)"));
+    out.println(Summary.worstOut(rep));
     rep.tolerated().forEach(t -> out.println("tolerated: " + t));
     if (rep.lateStarts() > 0) {
       out.println("leader-work runs whose thread began after their leadership had ended: "

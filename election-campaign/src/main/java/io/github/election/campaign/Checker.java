@@ -40,6 +40,19 @@ import java.util.Objects;
  *       that was frozen (SIGSTOP) meanwhile ends, for this check, at its last act: a frozen
  *       process cannot be interrupted, and each act was checked against the getters first.
  *   <li><b>T1</b> a run starts only after its instance became LEADER with the run's term.
+ *   <li><b>F4</b> after each healed fault (the heal of a cut, the resume of a pause, the end of
+ *       a forced expiry, the return of the store after a restart or a member loss, and the
+ *       crash, which heals at once), every instance that is alive at the heal and had heard from
+ *       the store before the fault (a newcomer still starting is not recovering) is FOLLOWER or
+ *       LEADER again within D + P of the heal, plus the store's allowance after a fault of the
+ *       store or within D + P + that allowance of one. The instance a crash killed does not
+ *       count, nor does one started later. An instance that holds a FOLLOWER or LEADER view at
+ *       the heal is back at once, unless that view gives way to UNKNOWN within R of the heal: it
+ *       was then never confirmed after the heal (a confirmation sent after it would hold the
+ *       view past heal + R), and the instance counts as out from the heal. The window of an
+ *       instance ends without a verdict at the next fault of that instance or of the store, at
+ *       its exit and at the closing, if the bound has not passed by then. A resign is not a
+ *       fault here: it neither opens nor ends a window.
  *   <li><b>H</b> the history is whole: each instance's transitions are numbered without gaps.
  * </ul>
  *
@@ -65,18 +78,42 @@ final class Checker {
    *     loss): the time it takes itself before it can let a dead client's lease run out (etcd
    *     extends every lease by its election timeout when a new raft leader takes over)
    * @param grace the expiry grace (see the class comment)
+   * @param renew R, in nanoseconds: a view held at a heal that lapses within R of it was not
+   *     confirmed after the heal (F4)
    */
-  record Limits(long bound, long storeAllowance, long grace) {
+  record Limits(long bound, long storeAllowance, long grace, long renew) {
   }
 
   /** One broken rule, with the stretch of history that shows it. */
   record Violation(String rule, long at, String message, long from, long to) {
   }
 
-  /** What a history amounts to. */
+  /**
+   * How one instance came back after one healed fault (F4).
+   *
+   * @param who the instance
+   * @param fault the fault, as {@code fault 3 (cut c2#2)}
+   * @param healed when the fault healed
+   * @param out how long the instance stayed out from the heal: until it was FOLLOWER or LEADER
+   *     again, or, if it never was within its window, until the window ended
+   * @param back whether it came back within its window
+   * @param bound the bound it was held to
+   */
+  record Recovery(String who, String fault, long healed, long out, boolean back, long bound) {
+  }
+
+  /**
+   * What a history amounts to.
+   *
+   * @param recoveries how many (healed fault, instance) pairs F4 judged: those back within their
+   *     window and those still out past the bound
+   * @param longestOut the longest time out among them (F4), 0 if none
+   * @param worstOut the recovery with that time, or null if none
+   */
   record Report(List<Violation> violations, List<String> tolerated,
       Map<FaultKind, Integer> faults, int leaderChanges, long longestGap,
-      long longestGapAfterHeal, int lateStarts, List<Interval> intervals, long origin, long end) {
+      long longestGapAfterHeal, int recoveries, long longestOut, Recovery worstOut,
+      int lateStarts, List<Interval> intervals, long origin, long end) {
 
     boolean ok() {
       return violations.isEmpty();
@@ -84,11 +121,13 @@ final class Checker {
   }
 
   private static final String LEADER = "LEADER";
+  private static final String UNKNOWN = "UNKNOWN";
 
   private final List<Entry> entries;
   private final long boundNanos;
   private final long allowanceNanos;
   private final long graceNanos;
+  private final long renewNanos;
   private final List<Violation> violations = new ArrayList<>();
   private final Map<String, Long> exits = new HashMap<>();
   private final Map<String, String> identities = new HashMap<>();
@@ -105,6 +144,7 @@ final class Checker {
     this.boundNanos = limits.bound();
     this.allowanceNanos = limits.storeAllowance();
     this.graceNanos = limits.grace();
+    this.renewNanos = limits.renew();
   }
 
   /** Checks a history, sorted by time. */
@@ -117,13 +157,14 @@ final class Checker {
     Entry begin = sorted.stream().filter(e -> e.is("begin")).findFirst().orElseThrow(
         () -> new IllegalArgumentException("the history has no 'begin' entry with the settings"));
     return new Limits((begin.num("leaseMs") + begin.num("retryMs")) * 1_000_000L,
-        begin.num("storeAllowanceMs", 0) * 1_000_000L, begin.num("graceMs") * 1_000_000L);
+        begin.num("storeAllowanceMs", 0) * 1_000_000L, begin.num("graceMs") * 1_000_000L,
+        begin.num("renewMs") * 1_000_000L);
   }
 
   private Report run() {
     if (entries.isEmpty()) {
-      return new Report(List.of(), List.of(), new EnumMap<>(FaultKind.class), 0, 0, 0, 0,
-          List.of(), 0, 0);
+      return new Report(List.of(), List.of(), new EnumMap<>(FaultKind.class), 0, 0, 0, 0, 0,
+          null, 0, List.of(), 0, 0);
     }
     origin = entries.get(0).t();
     end = entries.get(entries.size() - 1).t();
@@ -158,11 +199,15 @@ final class Checker {
     checkOverlaps(intervals, "S1", "two leaders at once");
     int changes = checkTerms(intervals);
     long[] gaps = checkGaps(intervals, closing);
+    List<Recovery> recoveries = checkRecoveries(closing);
+    Recovery worst = recoveries.stream().max(Comparator.comparingLong(Recovery::out))
+        .orElse(null);
     checkNotifications();
     checkWork(intervals);
     violations.sort(Comparator.comparingLong(Violation::at));
     return new Report(List.copyOf(violations), List.copyOf(tolerated), faults, changes, gaps[0],
-        gaps[1], lateStarts, intervals, origin, end);
+        gaps[1], recoveries.size(), worst == null ? 0 : worst.out(), worst, lateStarts,
+        intervals, origin, end);
   }
 
   /** Whether an entry of a candidate comes after that candidate's death (in-process crashes). */
@@ -438,6 +483,165 @@ final class Checker {
       best = Math.min(best, from);
     }
     return best;
+  }
+
+  // ------------------------------------------------------------------ F4
+
+  /** A fault of the runner's log: when it was injected and, if it healed, when. */
+  private record Fault(String id, FaultKind kind, String target, long start, long heal,
+      boolean injected) {
+
+    boolean ofStore() {
+      return kind == FaultKind.RESTART || kind == FaultKind.MEMBER;
+    }
+
+    /** Whether this fault ends the F4 window of {@code who}: a fault of it or of the store. */
+    boolean touches(String who) {
+      return kind != FaultKind.RESIGN && (ofStore() || target.equals(who));
+    }
+
+    String describe() {
+      return "fault " + id + " (" + kind.option() + " " + target + ")";
+    }
+  }
+
+  /** One view of one instance, as F4 sees it: from when, and whether it is UNKNOWN. */
+  private record View(long t, boolean unknown) {
+  }
+
+  /**
+   * F4 (see the class comment): for each healed fault and each instance that must come back,
+   * how long it stayed out; a violation for each that stayed out longer than its bound.
+   *
+   * @return the recoveries judged: back within the window, or still out past the bound
+   */
+  private List<Recovery> checkRecoveries(long closing) {
+    java.util.Set<String> failed = new java.util.HashSet<>();
+    Map<String, Long> heals = new HashMap<>();
+    for (Entry e : entries) {
+      if (!e.who().equals(Entry.RUNNER)) {
+        continue;
+      }
+      if (e.is("error")) {
+        failed.add(e.str("id"));
+      } else if (e.is("heal")) {
+        heals.putIfAbsent(e.str("id"), e.t());
+      }
+    }
+    List<Fault> faults = new ArrayList<>();
+    for (Entry e : entries) {
+      if (e.who().equals(Entry.RUNNER) && e.is("fault")) {
+        String id = e.str("id");
+        faults.add(new Fault(id, FaultKind.of(e.str("fault")), e.str("target"), e.t(),
+            heals.getOrDefault(id, Long.MAX_VALUE), !failed.contains(id)));
+      }
+    }
+    Map<String, List<View>> views = new HashMap<>();
+    Map<String, Long> firstKnown = new java.util.LinkedHashMap<>(); // in the order they answered
+    for (Entry e : entries) {
+      if (!e.is("transition") || afterExit(e)) {
+        continue;
+      }
+      boolean unknown = UNKNOWN.equals(e.str("to"));
+      views.computeIfAbsent(e.who(), w -> new ArrayList<>()).add(new View(e.t(), unknown));
+      if (!unknown) {
+        firstKnown.putIfAbsent(e.who(), e.t());
+      }
+    }
+    List<Long> storeHeals = new ArrayList<>();
+    for (Fault f : faults) {
+      if (f.injected() && f.ofStore() && f.heal() != Long.MAX_VALUE) {
+        storeHeals.add(f.heal());
+      }
+    }
+    List<Recovery> out = new ArrayList<>();
+    for (Fault f : faults) {
+      // a fault that could not be injected as drawn opens no window (what it did is unknown),
+      // but still ends the windows it touches, below; a resign is not a fault here
+      if (!f.injected() || f.kind() == FaultKind.RESIGN || f.heal() == Long.MAX_VALUE
+          || f.heal() >= closing) {
+        continue;
+      }
+      long h = f.heal();
+      boolean afterStore = f.ofStore() || storeHeals.stream()
+          .anyMatch(s -> s <= h && h - s < boundNanos + allowanceNanos);
+      long b = afterStore ? boundNanos + allowanceNanos : boundNanos;
+      for (Map.Entry<String, Long> c : firstKnown.entrySet()) {
+        String who = c.getKey();
+        if (c.getValue() >= f.start() // a newcomer still starting, or started after the heal
+            || (f.kind() == FaultKind.CRASH && who.equals(f.target()))) {
+          continue;
+        }
+        Long exit = exits.get(who);
+        if (exit != null && exit <= h) {
+          continue;
+        }
+        long windowEnd = Math.min(closing, exit == null ? Long.MAX_VALUE : exit);
+        for (Fault next : faults) {
+          if (next != f && next.start() >= h && next.start() < windowEnd && next.touches(who)) {
+            windowEnd = next.start();
+          }
+        }
+        Recovery r = recovery(who, f, b, views.get(who), windowEnd);
+        if (r != null) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How {@code who} came back after the heal of {@code f}, or null if its window ended before
+   * it was back and before the bound passed (no verdict).
+   */
+  private Recovery recovery(String who, Fault f, long bound, List<View> views, long windowEnd) {
+    long h = f.heal();
+    int i = -1; // the view held at the heal
+    while (i + 1 < views.size() && views.get(i + 1).t() <= h) {
+      i++;
+    }
+    Long back = null;
+    String lapse = "";
+    boolean knownAtHeal = i >= 0 && !views.get(i).unknown();
+    boolean lapsed = knownAtHeal && i + 1 < views.size() && views.get(i + 1).unknown()
+        && views.get(i + 1).t() - h <= renewNanos && views.get(i + 1).t() < windowEnd;
+    if (knownAtHeal && !lapsed) {
+      back = h;
+    } else {
+      if (lapsed) {
+        lapse = "; the view it held at the heal lapsed at " + at(views.get(i + 1).t())
+            + ", within R of it, unconfirmed since";
+      }
+      for (int j = i + 1; j < views.size(); j++) {
+        if (!views.get(j).unknown()) {
+          back = views.get(j).t();
+          break;
+        }
+      }
+    }
+    if (back != null && back <= windowEnd) {
+      Recovery r = new Recovery(who, f.describe(), h, back - h, true, bound);
+      if (back - h > bound) {
+        violations.add(new Violation("F4", h, "F4: " + who + " stayed UNKNOWN for "
+            + ms(back - h) + " (more than " + boundText(bound) + ") after " + f.describe()
+            + " healed at " + at(h) + "; FOLLOWER or LEADER again at " + at(back) + lapse,
+            h - 2_000_000_000L, back + 1_000_000_000L));
+      }
+      return r;
+    }
+    if (windowEnd - h > bound) {
+      violations.add(new Violation("F4", h, "F4: " + who + " was still UNKNOWN "
+          + boundText(bound) + " after " + f.describe() + " healed at " + at(h)
+          + ", and not back when its window ended at " + at(windowEnd) + lapse,
+          h - 2_000_000_000L, h + bound + 1_000_000_000L));
+      return new Recovery(who, f.describe(), h, windowEnd - h, false, bound);
+    }
+    return null; // the window ended first: no verdict
+  }
+
+  private String boundText(long b) {
+    return b == boundNanos ? "D + P = " + ms(b) : "D + P + the store's allowance = " + ms(b);
   }
 
   // ------------------------------------------------------------------ N1

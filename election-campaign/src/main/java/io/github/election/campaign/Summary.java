@@ -20,11 +20,12 @@ final class Summary {
       out.append(' ').append(k.option()).append(" |");
     }
     out.append(" leader changes | longest leaderless gap | longest gap after a fault (bound D + P)"
-        + " | violations |\n|---|---|---|---|---|");
+        + " | longest time a healed candidate stayed out (bound D + P) | violations |\n"
+        + "|---|---|---|---|---|");
     for (int i = 0; i < FaultKind.values().length; i++) {
       out.append("---|");
     }
-    out.append("---|---|---|---|\n");
+    out.append("---|---|---|---|---|\n");
     for (CampaignRun.Result r : results) {
       Checker.Report rep = r.report();
       int total = rep.faults().values().stream().mapToInt(Integer::intValue).sum();
@@ -46,6 +47,12 @@ final class Summary {
       long allowance = Checker.limitsOf(r.history()).storeAllowance();
       if (allowance > 0) {
         out.append("; + ").append(seconds(allowance)).append(" after store faults");
+      }
+      out.append(")")
+          .append(" | ").append(Checker.ms(rep.longestOut())).append(" (")
+          .append(Checker.ms(r.timings().electionBound().toNanos()));
+      if (allowance > 0) {
+        out.append("; + ").append(Checker.ms(allowance)).append(" after store faults");
       }
       out.append(")")
           .append(" | ").append(rep.violations().size());
@@ -75,6 +82,7 @@ final class Summary {
           .append(" (see the 'error' entries of the history)\n");
     }
     Checker.Report rep = r.report();
+    out.append("  ").append(worstOut(rep)).append('\n');
     for (String t : rep.tolerated()) {
       out.append("  tolerated: ").append(t).append('\n');
     }
@@ -94,6 +102,21 @@ final class Summary {
           .append(History.excerpt(r.history(), rep.origin(), v.from(), v.to(), v.at(), 60));
     }
     return out.toString();
+  }
+
+  /**
+   * The longest time a candidate stayed out after a fault healed (rule F4), and which fault and
+   * candidate that was.
+   */
+  static String worstOut(Checker.Report rep) {
+    Checker.Recovery w = rep.worstOut();
+    if (w == null) {
+      return "longest time a healed candidate stayed out (F4): none judged";
+    }
+    return String.format("longest time a healed candidate stayed out (F4): %s, %s after %s "
+        + "healed at %+.3f s%s (bound %s; %d recoveries judged)", Checker.ms(w.out()), w.who(),
+        w.fault(), (w.healed() - rep.origin()) / 1e9, w.back() ? "" : ", not back by the end of"
+        + " its window", Checker.ms(w.bound()), rep.recoveries());
   }
 
   private static String seconds(long nanos) {

@@ -14,13 +14,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The checker fails on each kind of broken history it is meant to catch, and passes the
  * histories that only look suspicious. Histories are written by hand; times are in seconds on
- * a made-up clock, D + P = 3.3 s, expiry grace 0.5 s.
+ * a made-up clock, D + P = 3.3 s, R = 2 s, expiry grace 0.5 s.
  */
 class CheckerTest {
 
   private static final long SECOND = 1_000_000_000L;
   private static final long BOUND = 3_300_000_000L;
   private static final long GRACE = 500_000_000L;
+  private static final long RENEW = 2_000_000_000L;
 
   private final List<Entry> history = new ArrayList<>();
   private final Map<String, Long> seqs = new HashMap<>();
@@ -106,7 +107,7 @@ class CheckerTest {
   private Checker.Report check() {
     List<Entry> sorted = new ArrayList<>(history);
     sorted.sort(Comparator.comparingLong(Entry::t));
-    return Checker.check(sorted, new Checker.Limits(BOUND, allowance, GRACE));
+    return Checker.check(sorted, new Checker.Limits(BOUND, allowance, GRACE, RENEW));
   }
 
   private List<String> rules() {
@@ -157,7 +158,7 @@ class CheckerTest {
     void overlapAfterForcedExpiryTolerated() {
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "expire", "c1#1")
           .heal(5.05, 1, "expire", "c1#1").leads(5.01, "c2#2", 12).unknown(5.1, "c1#1")
-          .closing(10);
+          .view(6, "c1#1", "FOLLOWER", "c2", 12).closing(10);
       Checker.Report report = check();
       assertThat(report.violations()).isEmpty();
       assertThat(report.tolerated()).hasSize(1);
@@ -262,13 +263,14 @@ class CheckerTest {
     @DisplayName("L4: the clock of a store fault starts at its heal")
     void storeOutageCountsFromHeal() {
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "restart", "store")
-          .unknown(6, "c1#1").heal(10, 1, "restart", "store").leads(13, "c2#2", 12).closing(15);
+          .unknown(6, "c1#1").heal(10, 1, "restart", "store").view(12, "c1#1", "FOLLOWER", null, 0)
+          .leads(13, "c2#2", 12).closing(15);
       assertThat(check().violations()).isEmpty();
       history.clear();
       seqs.clear();
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "restart", "store")
-          .unknown(6, "c1#1").heal(10, 1, "restart", "store").leads(13.5, "c2#2", 12)
-          .closing(15);
+          .unknown(6, "c1#1").heal(10, 1, "restart", "store").view(12, "c1#1", "FOLLOWER", null, 0)
+          .leads(13.5, "c2#2", 12).closing(15);
       assertThat(rules()).containsExactly("L4");
     }
 
@@ -277,8 +279,9 @@ class CheckerTest {
     void storeAllowanceAfterStoreFaults() {
       allowance = at(1);
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "restart", "store")
-          .unknown(6, "c1#1").heal(10, 1, "restart", "store").leads(14, "c2#2", 12)
-          .fault(15, 2, "crash", "c2#2").exit(15, "c2#2").heal(15, 2, "crash", "c2#2")
+          .unknown(6, "c1#1").heal(10, 1, "restart", "store").view(12, "c1#1", "FOLLOWER", null, 0)
+          .leads(14, "c2#2", 12).fault(15, 2, "crash", "c2#2").exit(15, "c2#2")
+          .heal(15, 2, "crash", "c2#2")
           .leads(18.5, "c1#1", 13).closing(20);
       assertThat(rules()).containsExactly("L3");
     }
@@ -290,7 +293,7 @@ class CheckerTest {
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
           .fault(5, 1, "restart", "store").unknown(6, "c1#1").heal(10, 1, "restart", "store")
           .fault(10.1, 2, "cut", "c1#1").heal(13, 2, "cut", "c1#1").leads(14, "c2#2", 12)
-          .closing(20);
+          .view(14.01, "c1#1", "FOLLOWER", "c2", 12).closing(20);
       assertThat(check().violations()).isEmpty();
     }
 
@@ -299,8 +302,208 @@ class CheckerTest {
     void nextFaultEndsTheWindow() {
       start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).fault(5, 1, "restart", "store")
           .unknown(5.5, "c1#1").heal(6, 1, "restart", "store").fault(8, 2, "restart", "store")
-          .heal(9, 2, "restart", "store").leads(11, "c2#2", 12).closing(15);
+          .heal(9, 2, "restart", "store").leads(11, "c2#2", 12)
+          .view(11.01, "c1#1", "FOLLOWER", "c2", 12).closing(15);
       assertThat(check().violations()).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("F4: every candidate is back after a heal")
+  class Recovery {
+
+    /** c1 leads from 1 s; c2 follows from 1.1 s and is cut off from 5 s to 8 s. */
+    private CheckerTest cutFollower() {
+      return start(0, "c1#1", "c2#2").leads(1, "c1#1", 10)
+          .view(1.1, "c2#2", "FOLLOWER", "c1", 10).fault(5, 1, "cut", "c2#2")
+          .unknown(6.5, "c2#2").heal(8, 1, "cut", "c2#2");
+    }
+
+    @Test
+    @DisplayName("F4: a candidate back within D + P of the heal passes; its time out is counted")
+    void backInTimePasses() {
+      cutFollower().view(9, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      Checker.Report report = check();
+      assertThat(report.violations()).isEmpty();
+      assertThat(report.longestOut()).isEqualTo(at(1));
+      assertThat(report.worstOut().who()).isEqualTo("c2#2");
+      assertThat(report.worstOut().fault()).isEqualTo("fault 1 (cut c2#2)");
+      assertThat(report.recoveries()).as("c1, which never left LEADER, is back at once; c2")
+          .isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("F4: one still UNKNOWN D + P after the heal fails, naming it, the fault, the time")
+    void stuckPastTheBoundFails() {
+      cutFollower().view(12, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      Checker.Report report = check();
+      assertThat(report.violations()).extracting(Checker.Violation::rule).containsExactly("F4");
+      Checker.Violation v = report.violations().get(0);
+      assertThat(v.at()).isEqualTo(at(8));
+      assertThat(v.message()).contains("c2#2", "fault 1 (cut c2#2)", "healed at +8.000 s",
+          "for 4000 ms", "D + P = 3300 ms", "again at +12.000 s");
+      assertThat(report.longestOut()).isEqualTo(at(4));
+    }
+
+    @Test
+    @DisplayName("F4: a candidate never back before the closing fails too")
+    void neverBackFails() {
+      cutFollower().closing(15);
+      Checker.Report report = check();
+      assertThat(report.violations()).extracting(Checker.Violation::rule).containsExactly("F4");
+      assertThat(report.violations().get(0).message()).contains("c2#2", "still UNKNOWN",
+          "fault 1 (cut c2#2)", "+15.000 s");
+      assertThat(report.worstOut().back()).isFalse();
+      assertThat(report.longestOut()).isEqualTo(at(7));
+    }
+
+    @Test
+    @DisplayName("F4: a frozen candidate's clock starts when it is resumed")
+    void pauseCountsFromTheResume() {
+      // c2's view lapsed at 5.5 s while frozen (written after it thawed), resumed at 9 s
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "pause", "c2#2").unknown(5.5, "c2#2").heal(9, 1, "pause", "c2#2")
+          .view(12, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      assertThat(check().violations()).isEmpty();
+      assertThat(check().longestOut()).isEqualTo(at(3));
+      history.clear();
+      seqs.clear();
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "pause", "c2#2").unknown(5.5, "c2#2").heal(9, 1, "pause", "c2#2")
+          .view(12.5, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      assertThat(rules()).containsExactly("F4");
+    }
+
+    @Test
+    @DisplayName("F4: a view held at the heal that lapses within R of it does not count as back")
+    void viewLapsingRightAfterTheHealIsNotBack() {
+      // a cut shorter than R: c2 still shows FOLLOWER at the heal, then it lapses
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "cut", "c2#2").heal(5.3, 1, "cut", "c2#2").unknown(6, "c2#2")
+          .view(9, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      assertThat(rules()).containsExactly("F4");
+      assertThat(check().violations().get(0).message()).contains("lapsed at +6.000 s");
+      assertThat(check().longestOut()).isEqualTo(at(9) - at(5.3));
+      history.clear();
+      seqs.clear();
+      // the same lapse more than R after the heal: the view was confirmed after the heal
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "cut", "c2#2").heal(5.3, 1, "cut", "c2#2").unknown(7.5, "c2#2")
+          .view(9, "c2#2", "FOLLOWER", "c1", 10).closing(15);
+      assertThat(check().violations()).isEmpty();
+      assertThat(check().longestOut()).isZero();
+    }
+
+    @Test
+    @DisplayName("F4: a second fault of the same candidate before it is back closes the window")
+    void secondFaultOfTheCandidateClosesTheWindow() {
+      cutFollower().fault(10, 2, "cut", "c2#2").heal(13, 2, "cut", "c2#2")
+          .view(14, "c2#2", "FOLLOWER", "c1", 10).closing(20);
+      Checker.Report report = check();
+      assertThat(report.violations()).isEmpty();
+      assertThat(report.longestOut()).as("only the second heal has a verdict").isEqualTo(at(1));
+      assertThat(report.worstOut().fault()).isEqualTo("fault 2 (cut c2#2)");
+    }
+
+    @Test
+    @DisplayName("F4: a fault of the store before the candidate is back closes the window too")
+    void storeFaultClosesTheWindow() {
+      cutFollower().fault(10, 2, "restart", "store").unknown(10.5, "c1#1")
+          .heal(12, 2, "restart", "store").leads(13, "c1#1", 11)
+          .view(13.1, "c2#2", "FOLLOWER", "c1", 11).closing(20);
+      assertThat(check().violations()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("F4: a fault of another candidate does not close the window")
+    void faultOfAnotherCandidateDoesNotCloseTheWindow() {
+      cutFollower().fault(9, 2, "crash", "c1#1").exit(9, "c1#1").heal(9, 2, "crash", "c1#1")
+          .leads(12, "c2#2", 11).closing(20);
+      List<Checker.Violation> violations = check().violations();
+      assertThat(violations).extracting(Checker.Violation::rule).containsExactly("F4");
+      assertThat(violations.get(0).message()).contains("c2#2", "fault 1 (cut c2#2)",
+          "for 4000 ms");
+    }
+
+    @Test
+    @DisplayName("F4: a resign is not a fault: it neither opens nor closes a window")
+    void resignIsNotAFault() {
+      cutFollower().fault(10, 2, "resign", "c1#1").heal(10.01, 2, "resign", "c1#1")
+          .view(10.01, "c1#1", "FOLLOWER", null, 0).view(12, "c2#2", "LEADER", "c2", 11)
+          .view(12.01, "c1#1", "FOLLOWER", "c2", 11).closing(20);
+      assertThat(rules()).containsExactly("F4");
+    }
+
+    @Test
+    @DisplayName("F4: after a store restart every candidate must be back, each named on its own")
+    void storeRestartCoversEveryCandidate() {
+      start(0, "c1#1", "c2#2", "c3#3").leads(1, "c1#1", 10)
+          .view(1.1, "c2#2", "FOLLOWER", "c1", 10).view(1.2, "c3#3", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "restart", "store").unknown(6, "c1#1").unknown(6, "c2#2")
+          .unknown(6, "c3#3").heal(10, 1, "restart", "store").leads(11, "c1#1", 11)
+          .view(11.1, "c2#2", "FOLLOWER", "c1", 11).view(14, "c3#3", "FOLLOWER", "c1", 11)
+          .closing(20);
+      Checker.Report report = check();
+      assertThat(report.violations()).extracting(Checker.Violation::rule).containsExactly("F4");
+      assertThat(report.violations().get(0).message()).contains("c3#3",
+          "fault 1 (restart store)", "healed at +10.000 s", "for 4000 ms");
+      assertThat(report.recoveries()).isEqualTo(3);
+      assertThat(report.worstOut().who()).isEqualTo("c3#3");
+      // the store's own allowance applies after its faults
+      allowance = at(1);
+      assertThat(check().violations()).isEmpty();
+      assertThat(check().worstOut().bound()).isEqualTo(BOUND + at(1));
+    }
+
+    @Test
+    @DisplayName("F4: the crashed candidate and one started after the heal do not count")
+    void crashedAndLaterCandidatesDoNotCount() {
+      start(0, "c1#1", "c2#2").leads(1, "c1#1", 10).view(1.1, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(5, 1, "crash", "c1#1").exit(5, "c1#1").heal(5, 1, "crash", "c1#1")
+          .start(6, "c3#3").leads(7, "c2#2", 11).closing(20);
+      Checker.Report report = check();
+      assertThat(report.violations()).isEmpty();
+      assertThat(report.recoveries()).as("c2 only, back at once").isEqualTo(1);
+      assertThat(report.longestOut()).isZero();
+    }
+
+    @Test
+    @DisplayName("F4: the column is the longest time out over all heals and candidates")
+    void columnIsTheLongestTimeOut() {
+      // cut c2: out 1 s; restart: c1 out 1.5 s, c2 out 2 s; pause c1: out 0.7 s
+      cutFollower().view(9, "c2#2", "FOLLOWER", "c1", 10)
+          .fault(12, 2, "restart", "store").unknown(13, "c1#1").unknown(13, "c2#2")
+          .heal(15, 2, "restart", "store").leads(16.5, "c1#1", 11)
+          .view(17, "c2#2", "FOLLOWER", "c1", 11)
+          .fault(20, 3, "pause", "c1#1").unknown(21, "c1#1").heal(24, 3, "pause", "c1#1")
+          .view(23.9, "c2#2", "LEADER", "c2", 12).view(24.7, "c1#1", "FOLLOWER", "c2", 12)
+          .closing(30);
+      add(Entry.at(0, Entry.RUNNER, "begin").put("backend", "memory").put("leaseMs", 3000)
+          .put("renewMs", 2000).put("retryMs", 300).put("graceMs", 500)
+          .put("storeAllowanceMs", 0).build());
+      Checker.Report report = check();
+      assertThat(report.violations()).isEmpty();
+      assertThat(report.longestOut()).isEqualTo(at(2));
+      assertThat(report.worstOut().who()).isEqualTo("c2#2");
+      assertThat(report.worstOut().fault()).isEqualTo("fault 2 (restart store)");
+      assertThat(report.recoveries()).isEqualTo(6);
+
+      List<Entry> sorted = new ArrayList<>(history);
+      sorted.sort(Comparator.comparingLong(Entry::t));
+      CampaignRun.Result result = new CampaignRun.Result("memory", CampaignSettings.defaults(),
+          new io.github.election.tck.Timings(java.time.Duration.ofSeconds(3),
+              java.time.Duration.ofSeconds(2), java.time.Duration.ofMillis(300),
+              java.time.Duration.ofMillis(100)), report, sorted,
+          java.nio.file.Path.of("history-memory.jsonl"), java.time.Duration.ofMinutes(1), 0,
+          List.of());
+      String table = Summary.table(List.of(result));
+      assertThat(table).contains("longest time a healed candidate stayed out (bound D + P)")
+          .contains("| 2000 ms (3300 ms) |");
+      assertThat(table.lines().skip(2).findFirst().orElseThrow().split("\\|", -1))
+          .as("as many cells as the header").hasSameSizeAs(table.lines().findFirst()
+              .orElseThrow().split("\\|", -1));
+      assertThat(Summary.details(result)).contains("longest time a healed candidate stayed out"
+          + " (F4): 2000 ms, c2#2 after fault 2 (restart store) healed at +15.000 s");
     }
   }
 
