@@ -69,8 +69,6 @@ final class EtcdCandidate implements Candidate {
 
   private final EtcdElectionBackend backend;
   private final SharedLease leases;
-  private final KV kv;
-  private final Watch watches;
   private final CandidateContext context;
   private final ElectionSettings settings;
   private final String electionPrefix;
@@ -99,12 +97,10 @@ final class EtcdCandidate implements Candidate {
   private long holdOffUntil; // ticker reading
   private boolean sawOther; // a round of the hold-off found another candidate first
 
-  EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, KV kv, Watch watches,
-      CandidateContext context, String electionPrefix) {
+  EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, CandidateContext context,
+      String electionPrefix) {
     this.backend = backend;
     this.leases = leases;
-    this.kv = kv;
-    this.watches = watches;
     this.context = context;
     this.settings = context.settings();
     this.electionPrefix = electionPrefix;
@@ -119,6 +115,11 @@ final class EtcdCandidate implements Candidate {
 
   ElectionSettings settings() {
     return settings;
+  }
+
+  /** The KV client of the backend's current jetcd client (replaced after connection failures). */
+  private KV kv() {
+    return backend.client().getKVClient();
   }
 
   /** The shared lease this candidate's keys are bound to. */
@@ -219,14 +220,14 @@ final class EtcdCandidate implements Candidate {
 
   /** Reads our key and the first key of the election; read-only, so no raft write in etcd. */
   private CompletableFuture<TxnResponse> read(ByteSequence myKey) {
-    return kv.txn()
+    return kv().txn()
         .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
         .commit();
   }
 
   /** Puts our key if it is missing, then reads it and the first key of the election. */
   private CompletableFuture<TxnResponse> enrol(SharedLease.Grant grant, ByteSequence myKey) {
-    return kv.txn()
+    return kv().txn()
         .If(new Cmp(myKey, Cmp.Op.GREATER, CmpTarget.createRevision(0)))
         .Then(Op.get(myKey, GetOption.DEFAULT), Op.get(electionPrefixBytes, first))
         .Else(Op.put(myKey, identity, PutOption.builder().withLeaseId(grant.id).build()),
@@ -262,7 +263,7 @@ final class EtcdCandidate implements Candidate {
    * resigned just before it wait out theirs and must not lose their chance to it.
    */
   private CompletableFuture<Observation> lookOnly(long myRound) {
-    return kv.get(electionPrefixBytes, first).thenApply(response -> {
+    return kv().get(electionPrefixBytes, first).thenApply(response -> {
       long revision = response.getHeader().getRevision();
       synchronized (this) {
         if (left || myRound != round) {
@@ -351,7 +352,7 @@ final class EtcdCandidate implements Candidate {
     }
     Watch.Watcher w;
     try {
-      w = watches.watch(electionPrefixBytes,
+      w = backend.client().getWatchClient().watch(electionPrefixBytes,
           WatchOption.builder().isPrefix(true).withCreateNotify(true).withRequireLeader(true)
               .build(),
           Watch.listener(this::onWatch, this::onWatchError,
@@ -463,7 +464,7 @@ final class EtcdCandidate implements Candidate {
     }
     CompletableFuture<TxnResponse> txn;
     try {
-      txn = kv.txn()
+      txn = kv().txn()
           .If(new Cmp(myKey, Cmp.Op.EQUAL, CmpTarget.createRevision(revision)))
           .Then(Op.delete(myKey, DeleteOption.DEFAULT))
           .commit();
@@ -517,7 +518,7 @@ final class EtcdCandidate implements Candidate {
     return afterInflightPoll().thenCompose(v -> {
       CompletableFuture<?> delete;
       try {
-        delete = kv.delete(bytes(name));
+        delete = kv().delete(bytes(name));
       } catch (RuntimeException e) {
         delete = CompletableFuture.failedFuture(e);
       }

@@ -4,9 +4,13 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.github.election.LeadershipEvent;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
@@ -108,6 +112,20 @@ public final class EtcdElectionBackend implements ElectionBackend {
   /** How long the client made from endpoints tries to open a connection. */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+  /** How young a client the backend made may be replaced after a connection failure. */
+  private static final long MIN_CLIENT_AGE_MILLIS = 50;
+
+  /**
+   * gRPC keep-alive pings of a client the backend makes, on a connection with requests under way
+   * (a watch, say): 10 s is gRPC's minimum and above etcd's default
+   * {@code --grpc-keepalive-min-time} (5 s); a connection that stops answering them is dropped
+   * after {@link #KEEPALIVE_TIMEOUT}, even where no round would notice (a watch whose rounds
+   * stopped). Rounds notice a silent connection sooner, by their timeouts.
+   */
+  private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
+
+  private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(5);
+
   /** Threads for jetcd's callbacks on a client the backend makes (they never block). */
   private static final int CLIENT_THREADS = 2;
 
@@ -117,9 +135,12 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private static final Logger log = LoggerFactory.getLogger(EtcdElectionBackend.class);
   private static final AtomicInteger IDS = new AtomicInteger();
 
-  private final Client client;
-  private final boolean ownsClient;
+  /** Makes a fresh client after connection failures; null for the user's client, never replaced. */
+  private final ClientBuilder clientBuilder;
+  private final String endpoints; // for messages
   private final ExecutorService clientThreads; // jetcd's callbacks, when we made the client
+  private final Object reconnecting = new Object();
+  private volatile Connection connection;
   private final String keyPrefix;
   private final Duration leaseTtl; // null: each election's lease duration is its lease's TTL
   private final String label;
@@ -128,10 +149,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final Set<EtcdCandidate> candidates = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EtcdElectionBackend(Client client, boolean ownsClient, ExecutorService clientThreads,
-      String keyPrefix, Duration leaseTtl) {
-    this.client = client;
-    this.ownsClient = ownsClient;
+  private EtcdElectionBackend(Client client, ClientBuilder clientBuilder, String endpoints,
+      ExecutorService clientThreads, String keyPrefix, Duration leaseTtl) {
+    this.connection = new Connection(client);
+    this.clientBuilder = clientBuilder;
+    this.endpoints = endpoints;
     this.clientThreads = clientThreads;
     this.keyPrefix = keyPrefix;
     this.leaseTtl = leaseTtl;
@@ -213,10 +235,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
     validate(context.settings());
     long ttl = leaseTtl != null ? leaseTtl.getSeconds()
         : context.settings().leaseDuration().getSeconds();
-    SharedLease lease = leases.computeIfAbsent(ttl, t -> new SharedLease(this,
-        client.getLeaseClient(), client.getKVClient(), t));
-    EtcdCandidate candidate = new EtcdCandidate(this, lease, client.getKVClient(),
-        client.getWatchClient(), context, keyPrefix + "/" + context.settings().name() + "/");
+    SharedLease lease = leases.computeIfAbsent(ttl, t -> new SharedLease(this, t));
+    EtcdCandidate candidate = new EtcdCandidate(this, lease, context,
+        keyPrefix + "/" + context.settings().name() + "/");
     candidates.add(candidate);
     if (closed.get()) {
       candidates.remove(candidate);
@@ -249,7 +270,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
         .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
     CompletableFuture<GetResponse> get;
     try {
-      get = client.getKVClient().get(prefix, first);
+      get = client().getKVClient().get(prefix, first);
     } catch (RuntimeException e) {
       get = CompletableFuture.failedFuture(e);
     }
@@ -280,8 +301,10 @@ public final class EtcdElectionBackend implements ElectionBackend {
     candidates.clear();
     leases.values().forEach(SharedLease::close);
     scheduler.shutdownNow();
-    if (ownsClient) {
-      client.close();
+    if (clientBuilder != null) {
+      synchronized (reconnecting) {
+        connection.client.close();
+      }
     }
     if (clientThreads != null) {
       clientThreads.shutdownNow();
@@ -313,9 +336,110 @@ public final class EtcdElectionBackend implements ElectionBackend {
     return Optional.ofNullable(leaseTtl);
   }
 
-  /** The jetcd client. */
+  /**
+   * The jetcd client to send a request with. When the backend made the client and a request on
+   * it failed for want of a connection (no answer within its timeout, or gRPC's UNAVAILABLE) with
+   * no success since, a fresh client replaces it first (at most every {@value
+   * #MIN_CLIENT_AGE_MILLIS} ms): its first request makes a new connection attempt at once,
+   * where the old client's channel would wait out gRPC's reconnect backoff (it grows to two
+   * minutes) or keep waiting on a connection that went silent. So a round after the store or the
+   * network came back reaches etcd at once (rule F4).
+   */
   Client client() {
-    return client;
+    Connection c = connection;
+    if (c.failure == null || clientBuilder == null
+        || System.nanoTime() - c.createdAt < TimeUnit.MILLISECONDS.toNanos(MIN_CLIENT_AGE_MILLIS)) {
+      return c.client;
+    }
+    Client old;
+    synchronized (reconnecting) {
+      c = connection;
+      if (c.failure == null || closed.get()
+          || System.nanoTime() - c.createdAt < TimeUnit.MILLISECONDS.toNanos(MIN_CLIENT_AGE_MILLIS)) {
+        return c.client;
+      }
+      Throwable why = c.failure;
+      old = c.client;
+      Connection fresh = new Connection(clientBuilder.build(), c.failures + 1);
+      connection = fresh;
+      c = fresh;
+      if (fresh.failures == 1) {
+        log.warn("{}: lost the connection to etcd at {} ({}); connecting afresh before each "
+            + "round until it answers", label, endpoints, describe(why));
+      } else {
+        log.debug("{}: connecting afresh to etcd at {} ({})", label, endpoints, describe(why));
+      }
+    }
+    old.close(); // fails its requests under way and ends its watches; candidates watch anew
+    return c.client;
+  }
+
+  /** The jetcd client and how its requests fared. */
+  private static final class Connection {
+    final Client client;
+    final long createdAt = System.nanoTime();
+    /** How many clients in a row were replaced after failures before this one. */
+    final int failures;
+    /** The last connection failure with no success since, or null. */
+    volatile Throwable failure;
+    /** Whether a request on this client was answered. */
+    final AtomicBoolean answered = new AtomicBoolean();
+
+    Connection(Client client) {
+      this(client, 0);
+    }
+
+    Connection(Client client, int failures) {
+      this.client = client;
+      this.failures = failures;
+    }
+  }
+
+  /** Records how a request on {@code c} ended: a failure for want of a connection, or success. */
+  private void fared(Connection c, Throwable error) {
+    if (error == null) {
+      c.failure = null;
+      if (c.failures > 0 && c.answered.compareAndSet(false, true)) {
+        log.info("{}: etcd at {} answers again", label, endpoints);
+      }
+    } else if (isConnectionFailure(error)) {
+      c.failure = error;
+    }
+  }
+
+  /** No answer in time, or no connection (gRPC UNAVAILABLE), as opposed to an answer of etcd. */
+  static boolean isConnectionFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof TimeoutException) {
+        return true;
+      }
+      if (c instanceof EtcdException) {
+        ErrorCode code = ((EtcdException) c).getErrorCode();
+        if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.DEADLINE_EXCEEDED) {
+          return true;
+        }
+      }
+      if (c instanceof StatusRuntimeException) {
+        Status.Code code = ((StatusRuntimeException) c).getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+          return true;
+        }
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** The message of a failure and of its root cause (which names the address, say). */
+  private static String describe(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String text = String.valueOf(t);
+    return root == t || text.contains(String.valueOf(root)) ? text : text + " (" + root + ")";
   }
 
   ScheduledExecutorService scheduler() {
@@ -348,15 +472,20 @@ public final class EtcdElectionBackend implements ElectionBackend {
    * {@code what} after {@code nanos}. The timer runs on the backend's thread.
    */
   <T> CompletableFuture<T> within(CompletableFuture<T> f, long nanos, String what) {
+    Connection used = connection;
     if (f.isDone()) {
+      f.whenComplete((value, error) -> fared(used, error == null ? null : SharedLease.unwrap(error)));
       return f;
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     ScheduledFuture<?> timer;
     try {
       timer = scheduler.schedule(() -> {
-        result.completeExceptionally(new TimeoutException(what + " got no answer from etcd within "
-            + format(Duration.ofNanos(nanos))));
+        TimeoutException late = new TimeoutException(what + " got no answer from etcd at "
+            + endpoints + " within " + format(Duration.ofNanos(nanos)));
+        if (result.completeExceptionally(late)) {
+          fared(used, late);
+        }
       }, nanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(new IllegalStateException(label + " is closed"));
@@ -364,13 +493,25 @@ public final class EtcdElectionBackend implements ElectionBackend {
     }
     f.whenComplete((value, error) -> {
       timer.cancel(false);
-      if (error != null) {
-        result.completeExceptionally(SharedLease.unwrap(error));
-      } else {
-        result.complete(value);
+      Throwable cause = error == null ? null : SharedLease.unwrap(error);
+      if (error != null && isConnectionFailure(cause)) {
+        cause = new EtcdUnreachableException(what + " failed: etcd at " + endpoints
+            + " is unreachable: " + describe(cause), cause);
+      }
+      if (error != null ? result.completeExceptionally(cause) : result.complete(value)) {
+        fared(used, cause);
       }
     });
     return result;
+  }
+
+  /** A request found no connection to etcd; the message names the endpoints and the cause. */
+  static final class EtcdUnreachableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    EtcdUnreachableException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   private static String format(Duration d) {
@@ -532,7 +673,14 @@ public final class EtcdElectionBackend implements ElectionBackend {
      *     a client, or if the TLS files cannot be loaded
      */
     public EtcdElectionBackend build() {
-      boolean tls = trustedCertificates != null || clientCertificate != null;
+      boolean https = endpoints.stream().anyMatch(e -> e.startsWith("https://"));
+      if (https && endpoints.stream().anyMatch(e -> e.startsWith("http://"))) {
+        throw new IllegalArgumentException("endpoints " + endpoints + " mix http and https: "
+            + "use one scheme for every member");
+      }
+      // an https endpoint without a CA file is TLS with the JVM's default trust store, never
+      // plaintext
+      boolean tls = https || trustedCertificates != null || clientCertificate != null;
       if (client != null) {
         if (!endpoints.isEmpty()) {
           throw new IllegalArgumentException("endpoints " + endpoints + " and client are "
@@ -542,7 +690,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
           throw new IllegalArgumentException("TLS and credentials are configured on the given "
               + "client, not on the backend");
         }
-        return new EtcdElectionBackend(client, false, null, keyPrefix, leaseTtl);
+        return new EtcdElectionBackend(client, null, "the given client", null, keyPrefix,
+            leaseTtl);
       }
       if (endpoints.isEmpty()) {
         throw new IllegalStateException("endpoints are required: call endpoints(...) or "
@@ -564,7 +713,10 @@ public final class EtcdElectionBackend implements ElectionBackend {
           // no hidden retries: the candidates retry every retry period, each request bounded
           // by a timeout shorter than the renew deadline, and failures show their cause
           .retryMaxAttempts(0)
-          .connectTimeout(CONNECT_TIMEOUT);
+          .connectTimeout(CONNECT_TIMEOUT)
+          .keepaliveTime(KEEPALIVE_TIME)
+          .keepaliveTimeout(KEEPALIVE_TIMEOUT)
+          .keepaliveWithoutCalls(false);
       if (user != null) {
         b.user(ByteSequence.from(user, StandardCharsets.UTF_8))
             .password(ByteSequence.from(password, StandardCharsets.UTF_8));
@@ -586,7 +738,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
         }
       }
       try {
-        return new EtcdElectionBackend(b.build(), true, clientThreads, keyPrefix, leaseTtl);
+        return new EtcdElectionBackend(b.build(), b, String.join(",", endpoints), clientThreads,
+            keyPrefix, leaseTtl);
       } catch (RuntimeException e) {
         clientThreads.shutdownNow();
         throw e;

@@ -1,7 +1,6 @@
 package io.github.election.etcd;
 
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
@@ -91,8 +90,6 @@ final class SharedLease {
   }
 
   private final EtcdElectionBackend backend;
-  private final Lease leases;
-  private final KV kv;
   private final long ttlSeconds;
   private final long ttlNanos;
   private final long requestTimeoutNanos;
@@ -106,15 +103,18 @@ final class SharedLease {
   private boolean closed;
   private long suffix;
 
-  SharedLease(EtcdElectionBackend backend, Lease leases, KV kv, long ttlSeconds) {
+  SharedLease(EtcdElectionBackend backend, long ttlSeconds) {
     this.backend = backend;
-    this.leases = leases;
-    this.kv = kv;
     this.ttlSeconds = ttlSeconds;
     this.ttlNanos = TimeUnit.SECONDS.toNanos(ttlSeconds);
     // a grant, revoke or key deletion gives up after a third of the TTL (at least 1 s, at most 5 s)
     this.requestTimeoutNanos = Math.max(TimeUnit.SECONDS.toNanos(1),
         Math.min(TimeUnit.SECONDS.toNanos(5), ttlNanos / 3));
+  }
+
+  /** The lease client of the backend's current jetcd client (replaced after connection failures). */
+  private Lease leases() {
+    return backend.client().getLeaseClient();
   }
 
   // ------------------------------------------------------------------ granting
@@ -142,7 +142,7 @@ final class SharedLease {
     long sentAt = System.nanoTime();
     CompletableFuture<LeaseGrantResponse> grant;
     try {
-      grant = leases.grant(ttlSeconds);
+      grant = leases().grant(ttlSeconds);
     } catch (RuntimeException e) { // jetcd closed
       grant = CompletableFuture.failedFuture(e);
     }
@@ -178,7 +178,7 @@ final class SharedLease {
       }
     }
     if (late) {
-      leases.revoke(grant.id);
+      leases().revoke(grant.id);
       throw new IllegalStateException(backend + " is closed");
     }
     if (response.getTTL() != ttlSeconds) {
@@ -227,7 +227,7 @@ final class SharedLease {
     long sentAt = System.nanoTime();
     CompletableFuture<Boolean> f;
     try {
-      f = backend.within(leases.keepAliveOnce(grant.id), keepAliveTimeout(), "lease keep-alive")
+      f = backend.within(leases().keepAliveOnce(grant.id), keepAliveTimeout(), "lease keep-alive")
           .handle((response, error) -> {
             if (error == null) {
               grant.confirmedAt.accumulateAndGet(sentAt, (a, b) -> b - a > 0 ? b : a);
@@ -357,7 +357,7 @@ final class SharedLease {
     for (long id : ids) {
       CompletableFuture<?> f;
       try {
-        f = backend.within(leases.revoke(id), requestTimeoutNanos, "lease revoke");
+        f = backend.within(leases().revoke(id), requestTimeoutNanos, "lease revoke");
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
       }
@@ -413,7 +413,7 @@ final class SharedLease {
   private void deleteOrphan(Grant grant, String name) {
     CompletableFuture<?> f;
     try {
-      f = backend.within(kv.delete(ByteSequence.from(name, StandardCharsets.UTF_8)),
+      f = backend.within(backend.client().getKVClient().delete(ByteSequence.from(name, StandardCharsets.UTF_8)),
           requestTimeoutNanos, "delete of " + name);
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
@@ -468,7 +468,7 @@ final class SharedLease {
     List<CompletableFuture<?>> revokes = new ArrayList<>();
     for (long id : ids) {
       try {
-        revokes.add(leases.revoke(id));
+        revokes.add(leases().revoke(id));
       } catch (RuntimeException e) {
         log.debug("{}: revoke of lease {} failed: {}", backend, Long.toHexString(id), e.toString());
       }

@@ -1170,7 +1170,7 @@ public abstract class ElectionCompatibilityKit {
 
   // ================================================================== F: faults
 
-  /** Rules F1-F3. */
+  /** Rules F1-F4. */
   @Nested
   @DisplayName("F: faults")
   class Faults {
@@ -1264,6 +1264,135 @@ public abstract class ElectionCompatibilityKit {
       fixture.restoreMember();
       Participant after = awaitConverged(group, electionBound().plus(timings.handover()));
       assertFinalTerm(during, highest2, after);
+    }
+
+    // ---------------------------------------------------------------- F4: recovery
+
+    /** The leader is cut off for less than R: once healed it is confirmed again at once. */
+    @Test
+    @DisplayName("F4: a candidate cut off for less than R is FOLLOWER or LEADER again within P + recovery of the heal")
+    void F4_healedCandidateIsBackAtOnce_cutShorterThanRenewDeadline() {
+      assertBackAfterCut(timings.renewDeadline().dividedBy(2));
+    }
+
+    /** The leader is cut off for longer than R but less than D: it left LEADER, its lease may live on. */
+    @Test
+    @DisplayName("F4: a candidate cut off for between R and D is FOLLOWER or LEADER again within P + recovery of the heal")
+    void F4_healedCandidateIsBackAtOnce_cutBetweenRenewDeadlineAndLeaseDuration() {
+      assertBackAfterCut(timings.renewDeadline().plus(timings.leaseDuration()).dividedBy(2));
+    }
+
+    /** The leader is cut off for longer than D + P: its lease or session is gone, another leads. */
+    @Test
+    @DisplayName("F4: a candidate cut off for longer than D is FOLLOWER or LEADER again within P + recovery of the heal")
+    void F4_healedCandidateIsBackAtOnce_cutLongerThanLeaseDuration() {
+      assertBackAfterCut(timings.electionBound().plus(timings.handover()));
+    }
+
+    /**
+     * The leader is cut off for 30 s (or longer than D + P if that is more): long enough for a
+     * client's reconnect backoff to grow (gRPC's grows towards two minutes) and keep a healed
+     * candidate out. Look first at how the client reconnects after failed attempts.
+     */
+    @Test
+    @DisplayName("F4: a candidate cut off for 30 s is FOLLOWER or LEADER again within P + recovery of the heal")
+    void F4_healedCandidateIsBackAtOnce_cutOfThirtySeconds() {
+      Duration thirty = Duration.ofSeconds(30);
+      Duration longer = timings.electionBound().plus(timings.handover());
+      assertBackAfterCut(thirty.compareTo(longer) >= 0 ? thirty : longer);
+    }
+
+    /** The store ends the leader's session or lease: it joins again at once. */
+    @Test
+    @DisplayName("F4: a candidate whose session or lease the store ended is FOLLOWER or LEADER again within P + recovery")
+    void F4_expiredCandidateIsBackAtOnce() {
+      requireFault(Fault.SESSION_EXPIRY, "F4");
+      monitor.tolerateOverlap(timings.handover()); // forced expiry is outside S1's promise (see L4)
+      List<Participant> group = started(3);
+      Participant leader = awaitConverged(group, electionBound());
+      fixture.expire(leader.backend());
+      assertBack(List.of(leader), System.nanoTime());
+      awaitConverged(group, electionBound());
+    }
+
+    /**
+     * The store is down for 30 s (or longer than D + P if that is more), then back: every
+     * candidate is back at once. Clients try to reconnect all through the outage; look first at
+     * how their reconnect backoff grows, and whether a round makes a fresh attempt.
+     */
+    @Test
+    @DisplayName("F4: after the store was down for 30 s every candidate is FOLLOWER or LEADER again within P + recovery")
+    void F4_everyCandidateIsBackAtOnceAfterStoreRestart() {
+      requireFault(Fault.STORE_RESTART, "F4");
+      List<Participant> group = started(3);
+      awaitConverged(group, electionBound());
+      long stoppedAt = System.nanoTime();
+      fixture.stopStore();
+      await("every candidate notices the outage", timings.renewDeadline().plus(timings.handover()),
+          () -> group.stream().allMatch(p -> p.state() == LeadershipState.UNKNOWN));
+      Duration thirty = Duration.ofSeconds(30);
+      Duration longer = timings.electionBound().plus(timings.handover());
+      holdFault((thirty.compareTo(longer) >= 0 ? thirty : longer).minus(nanos(nanosSince(stoppedAt))));
+      fixture.startStore();
+      assertBack(group, System.nanoTime());
+      awaitConverged(group, electionBound());
+    }
+
+    /**
+     * Cuts the leader off for {@code length}, heals, and checks that it is back within P + the
+     * store's recovery bound (rule F4), then that the election converges with it.
+     */
+    private void assertBackAfterCut(Duration length) {
+      requireFault(Fault.PARTITION, "F4");
+      List<Participant> group = started(3);
+      Participant leader = awaitConverged(group, electionBound());
+      fixture.cut(leader.backend());
+      holdFault(length);
+      fixture.heal(leader.backend());
+      assertBack(List.of(leader), System.nanoTime());
+      awaitConverged(group, electionBound());
+    }
+
+    /**
+     * Checks rule F4 for candidates whose fault healed at {@code healedAt} (System.nanoTime()):
+     * each is FOLLOWER or LEADER within P + recovery, and stays so for R after that (a view
+     * left from before the fault, never confirmed again, would lapse within R), and its current
+     * uninterrupted stretch out of UNKNOWN began within the bound.
+     */
+    private void assertBack(Collection<Participant> healed, long healedAt) {
+      Duration bound = timings.recoveryBound();
+      for (Participant p : healed) {
+        Duration left = bound.minus(nanos(nanosSince(healedAt)));
+        await(p.identity() + " is FOLLOWER or LEADER again after the fault healed",
+            left.isNegative() ? Duration.ZERO : left, () -> p.state() != LeadershipState.UNKNOWN);
+      }
+      Duration watch = timings.renewDeadline().plus(timings.handover());
+      try {
+        Awaitility.await("healed candidates stay FOLLOWER or LEADER").during(watch)
+            .atMost(watch.plus(timings.handover())).pollInterval(Duration.ofMillis(10))
+            .until(() -> healed.stream().allMatch(p -> p.state() != LeadershipState.UNKNOWN));
+      } catch (ConditionTimeoutException e) {
+        throw new AssertionError("F4: a healed candidate fell back to UNKNOWN within R of being "
+            + "back, so its view was not confirmed by the store: " + healed, e);
+      }
+      for (Participant p : healed) {
+        long since = monitor.backSince(p.identity()).orElseThrow(
+            () -> new AssertionError(p.identity() + " is UNKNOWN"));
+        assertThat(nanos(Math.max(0, since - healedAt)))
+            .as("F4: time %s stayed UNKNOWN after the fault healed (bound P + recovery)",
+                p.identity())
+            .isLessThanOrEqualTo(bound);
+      }
+    }
+
+    /** Keeps a fault in place for its length: the fault's duration, not a wait for a condition. */
+    private void holdFault(Duration length) {
+      try {
+        Thread.sleep(Math.max(0, length.toMillis()));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while holding a fault", e);
+      }
     }
 
     private void assertFinalTerm(Participant before, long highest, Participant after) {

@@ -5,8 +5,11 @@ import io.github.election.LeadershipState;
 import io.github.election.TransitionRecorder;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 
 /**
  * Records every candidate's {@code LEADER} intervals and terms, and checks the two safety rules:
@@ -42,6 +45,8 @@ public final class SafetyMonitor {
   private final List<Interval> open = new ArrayList<>();
   private final List<Interval> excluded = new ArrayList<>();
   private volatile long toleratedOverlapNanos;
+  /** By identity: since when (ticker) the candidate is not UNKNOWN; MAX_VALUE while it is. */
+  private final Map<String, Long> backSince = new HashMap<>();
 
   /**
    * Lets S1 checks pass overlaps no longer than {@code d}: only for faults outside the contract,
@@ -67,6 +72,11 @@ public final class SafetyMonitor {
   }
 
   private synchronized void record(LeadershipEvent previous, LeadershipEvent next, boolean checked) {
+    if (next.state() == LeadershipState.UNKNOWN) {
+      backSince.put(next.identity(), Long.MAX_VALUE);
+    } else if (previous.state() == LeadershipState.UNKNOWN) {
+      backSince.put(next.identity(), next.sinceNanos());
+    }
     boolean was = previous.state() == LeadershipState.LEADER;
     boolean is = next.state() == LeadershipState.LEADER;
     if (was && (!is || previous.term() != next.term())) {
@@ -102,6 +112,16 @@ public final class SafetyMonitor {
       }
     }
     return out;
+  }
+
+  /**
+   * Since when (ticker nanoseconds) the candidate has been {@code FOLLOWER} or {@code LEADER}
+   * without interruption, or empty while it is {@code UNKNOWN} (also before its first
+   * transition). Rule F4 measures recovery with it.
+   */
+  public synchronized OptionalLong backSince(String identity) {
+    long since = backSince.getOrDefault(identity, Long.MAX_VALUE);
+    return since == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(since);
   }
 
   /** The highest term any checked candidate led with so far, or 0. */

@@ -33,6 +33,8 @@ public final class TcpProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final ServerSocket server;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+  /** Connections of the current cut: open when it began or accepted while it lasts. */
+  private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
   private final String label;
   private volatile boolean cut;
   private volatile boolean closed;
@@ -67,17 +69,37 @@ public final class TcpProxy implements AutoCloseable {
 
   /** Makes the link silent: nothing passes in either direction until {@link #heal()}. */
   public void cut() {
-    cut = true;
+    synchronized (this) {
+      cut = true;
+      silenced.addAll(sockets);
+    }
     log.info("{}: cut", label);
   }
 
-  /** Ends the cut: resets the connections that went silent, forwards again. */
+  /**
+   * Ends the cut: forwards new connections again, then resets every connection of the cut (the
+   * ones that went silent and the ones accepted while it lasted), as a router that came back
+   * would, since their streams lost bytes. New connections are forwarded before the old ones are
+   * reset: a client that reconnects the moment its connection is reset must reach the store, not
+   * a connection parked by the cut (which it would wait on forever).
+   */
   public void heal() {
     if (!cut) {
       return;
     }
-    resetAll();
-    cut = false;
+    Set<Socket> silent;
+    synchronized (this) {
+      if (!cut) {
+        return;
+      }
+      silent = Set.copyOf(silenced);
+      cut = false; // from now on new connections are forwarded
+    }
+    for (Socket s : silent) {
+      closeQuietly(s);
+      sockets.remove(s);
+    }
+    silenced.removeAll(silent);
     log.info("{}: healed", label);
   }
 
@@ -92,6 +114,7 @@ public final class TcpProxy implements AutoCloseable {
       closeQuietly(s);
     }
     sockets.clear();
+    silenced.clear();
   }
 
   @Override
@@ -112,13 +135,20 @@ public final class TcpProxy implements AutoCloseable {
         }
         return;
       }
-      sockets.add(client);
+      boolean parked;
+      synchronized (this) {
+        sockets.add(client);
+        parked = cut;
+        if (parked) {
+          silenced.add(client); // heal() resets it
+        }
+      }
       if (closed) {
         resetAll(); // close() ran while this connection was being accepted
         return;
       }
       setNoDelay(client);
-      if (cut) {
+      if (parked) {
         // accepted, but nothing behind it: the client waits as it would behind a partition
         pump(client, null, "in");
         continue;
@@ -151,7 +181,7 @@ public final class TcpProxy implements AutoCloseable {
         InputStream in = from.getInputStream();
         OutputStream out = to == null ? null : to.getOutputStream();
         for (int n; (n = in.read(buf)) >= 0; ) {
-          if (cut || out == null) {
+          if (cut || out == null || silenced.contains(from)) {
             continue; // dropped
           }
           out.write(buf, 0, n);

@@ -366,6 +366,39 @@ public enum Mutant {
     }
   },
 
+  /**
+   * After a failed round the candidate waits out a reconnect backoff that doubles with each
+   * failure up to two minutes, as gRPC's reconnect does, before it talks to the store again.
+   */
+  RECONNECTS_AFTER_LONG_BACKOFF("F4") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Observation> poll(Candidate real, Object[] state) {
+          long[] backoff = state[0] == null ? new long[2] : (long[]) state[0]; // {until, length}
+          state[0] = backoff;
+          synchronized (backoff) {
+            if (backoff[1] > 0 && System.nanoTime() - backoff[0] < 0) {
+              return CompletableFuture.failedFuture(new IllegalStateException("reconnecting"));
+            }
+          }
+          return real.poll().whenComplete((o, err) -> {
+            synchronized (backoff) {
+              if (err == null) {
+                backoff[1] = 0;
+              } else {
+                backoff[1] = backoff[1] == 0 ? TimeUnit.MILLISECONDS.toNanos(200)
+                    : Math.min(2 * backoff[1], TimeUnit.MINUTES.toNanos(2));
+                backoff[0] = System.nanoTime() + backoff[1];
+              }
+            }
+          });
+        }
+      });
+    }
+  },
+
   /** When the store does not answer, the candidate reports what it saw last, leadership included. */
   TRUSTS_STALE_ANSWERS("F1", "F2") {
     @Override
