@@ -1,5 +1,6 @@
 package io.github.election.kubernetes;
 
+import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionBackendProvider;
 import java.net.URI;
@@ -32,21 +33,24 @@ public final class KubernetesBackendProvider implements ElectionBackendProvider 
    * Opens a backend that owns its client, made from the default configuration.
    *
    * @throws IllegalArgumentException if the URI names a host, a query or a fragment, or has more
-   *     than two path segments, or if the namespace or prefix is not a valid name
+   *     than two path segments, or if the namespace or prefix is not a valid name; its message
+   *     shows the URI as {@link ElectionBackends#redact(URI)} does (credentials in the URI are
+   *     never used, and never printed)
    */
   @Override
   public ElectionBackend open(URI uri) {
     String form = "; expected kubernetes:///NAMESPACE[/LEASE-PREFIX]";
+    String shown = ElectionBackends.redact(uri);
     if (uri.isOpaque()) {
-      throw new IllegalArgumentException("kubernetes URI '" + uri + "' is opaque" + form);
+      throw new IllegalArgumentException("kubernetes URI '" + shown + "' is opaque" + form);
     }
     if (uri.getRawAuthority() != null && !uri.getRawAuthority().isEmpty()) {
-      throw new IllegalArgumentException("kubernetes URI '" + uri + "' names a host ("
-          + uri.getRawAuthority() + "): the API server comes from the in-cluster service account"
-          + " or KUBECONFIG" + form);
+      throw new IllegalArgumentException("kubernetes URI '" + shown + "' names a host or user: "
+          + "the API server and the credentials come from the in-cluster service account or "
+          + "KUBECONFIG" + form);
     }
     if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException("kubernetes URI '" + uri
+      throw new IllegalArgumentException("kubernetes URI '" + shown
           + "' has a query or fragment" + form);
     }
     String path = uri.getPath() == null ? "" : uri.getPath();
@@ -58,7 +62,7 @@ public final class KubernetesBackendProvider implements ElectionBackendProvider 
     }
     String[] parts = path.isEmpty() ? new String[0] : path.split("/", -1);
     if (parts.length > 2) {
-      throw new IllegalArgumentException("kubernetes URI '" + uri + "' has " + parts.length
+      throw new IllegalArgumentException("kubernetes URI '" + shown + "' has " + parts.length
           + " path segments" + form);
     }
     KubernetesElectionBackend.Builder b = KubernetesElectionBackend.builder();
