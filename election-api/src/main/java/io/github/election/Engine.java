@@ -85,6 +85,7 @@ final class Engine implements LeaderElection, CandidateContext {
   private ScheduledFuture<?> deadlineCheck;
   private long lastConfirmedAt;
   private boolean failing;
+  private final RepeatedLog cannotTell = new RepeatedLog(RepeatedLog.INTERVAL);
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
       LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder) {
@@ -333,7 +334,7 @@ final class Engine implements LeaderElection, CandidateContext {
       Snapshot s = snapshot;
       switch (observation.kind()) {
         case UNKNOWN:
-          log.info("{}: store cannot tell: {}", label, observation.reason().orElse("?"));
+          cannotTell.log(log, ticker.read(), label, observation.reason().orElse("?"));
           changed |= publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
           break;
         case FOLLOWING:
@@ -407,9 +408,10 @@ final class Engine implements LeaderElection, CandidateContext {
             && error.getCause() != null ? error.getCause() : error;
         if (!failing) {
           log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
-              String.valueOf(cause));
+              ElectionSettings.printable(String.valueOf(cause)));
         } else {
-          log.debug("{}: store round failed again: {}", label, String.valueOf(cause));
+          log.debug("{}: store round failed again: {}", label,
+              ElectionSettings.printable(String.valueOf(cause)));
         }
         failing = true;
       } else {
@@ -459,9 +461,10 @@ final class Engine implements LeaderElection, CandidateContext {
     long deadline = sentAt + renewNanos;
     long now = ticker.read();
     if (o.kind() == Observation.Kind.UNKNOWN) {
-      log.info("{}: store cannot tell: {}", label, o.reason().orElse("?"));
+      cannotTell.log(log, now, label, o.reason().orElse("?"));
       return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, now, 0, false);
     }
+    cannotTell.reset(); // the store answered: the next reason is news again
     if (now - deadline >= 0) {
       // the answer came too late to vouch for anything
       log.warn("{}: store answered after the renew deadline; ignoring the answer", label);
@@ -556,10 +559,11 @@ final class Engine implements LeaderElection, CandidateContext {
       }
     }
     if (log.isDebugEnabled()) {
-      log.debug("{}: {} -> {}", label, old.event, candidateView);
+      log.debug("{}: {} -> {}", label, ElectionSettings.printable(old.event.toString()),
+          ElectionSettings.printable(candidateView.toString()));
     } else if (old.event.state() != state) {
       log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
-          leader == null ? "" : " (leader " + leader + ")",
+          leader == null ? "" : " (leader " + ElectionSettings.printable(leader) + ")",
           term == LeadershipEvent.NO_TERM ? "" : " term " + term);
     }
     snapshot = new Snapshot(candidateView, deadline, expires);
@@ -670,11 +674,11 @@ final class Engine implements LeaderElection, CandidateContext {
           label, what, ElectionSettings.format(settings.renewDeadline()));
     } catch (ExecutionException e) {
       log.warn("{}: {} failed; the store lets the lease run out: {}", label, what,
-          String.valueOf(e.getCause()));
+          ElectionSettings.printable(String.valueOf(e.getCause())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.warn("{}: {} failed: {}", label, what, String.valueOf(e));
+      log.warn("{}: {} failed: {}", label, what, ElectionSettings.printable(String.valueOf(e)));
     }
   }
 
@@ -705,5 +709,68 @@ final class Engine implements LeaderElection, CandidateContext {
   @Override
   public String toString() {
     return "LeaderElection{" + label + ", " + current() + "}";
+  }
+
+  /**
+   * Keeps a reason that comes back every round (a 403 from the API server, a store that stays
+   * down) from writing an INFO line per round and candidate: a reason is logged at INFO the
+   * first time, when it differs from the last one, and else at most once per interval, with the
+   * count of repeats held back since; the repeats in between go to DEBUG. {@link #reset()}
+   * starts over, so the first reason after the store answered is logged at INFO again. Reasons
+   * come from the store and are {@linkplain ElectionSettings#printable made printable}. Not
+   * thread-safe: the engine calls it under its lock, with readings of its ticker.
+   */
+  static final class RepeatedLog {
+
+    /** How often a reason that does not change is logged at INFO again: once a minute. */
+    static final Duration INTERVAL = Duration.ofMinutes(1);
+
+    private final long intervalNanos;
+    private String last; // null: nothing logged since the start or the last reset
+    private long loggedAt;
+    private long held;
+
+    RepeatedLog(Duration interval) {
+      this.intervalNanos = interval.toNanos();
+    }
+
+    /** Logs that the store cannot tell, for {@code reason}, at INFO or DEBUG as described. */
+    void log(Logger log, long now, String label, String reason) {
+      String line = next(now, reason);
+      if (line != null) {
+        log.info("{}: store cannot tell: {}", label, line);
+      } else if (log.isDebugEnabled()) {
+        log.debug("{}: store cannot tell: {}", label, ElectionSettings.printable(reason));
+      }
+    }
+
+    /**
+     * The text to log at INFO for {@code reason} at ticker reading {@code now}, or null when it
+     * is a repeat to log at DEBUG only.
+     */
+    String next(long now, String reason) {
+      String shown = ElectionSettings.printable(reason);
+      if (last != null && last.equals(reason) && now - loggedAt < intervalNanos) {
+        held++;
+        return null;
+      }
+      String line = shown;
+      if (held > 0) {
+        line += last.equals(reason)
+            ? " (again; " + held + " more in the last "
+                + ElectionSettings.format(Duration.ofNanos(now - loggedAt)) + " at debug level)"
+            : " (the previous reason came " + held + " more times, at debug level)";
+      }
+      last = reason;
+      loggedAt = now;
+      held = 0;
+      return line;
+    }
+
+    /** Forgets the last reason: the store answered. */
+    void reset() {
+      last = null;
+      held = 0;
+    }
   }
 }

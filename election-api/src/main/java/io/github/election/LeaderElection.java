@@ -142,6 +142,25 @@ public interface LeaderElection extends AutoCloseable {
   /**
    * Builds a {@link LeaderElection}, validating each setting as it is given. Not thread-safe;
    * one builder may build several elections.
+   *
+   * <p><b>Limits.</b> What every store and the engine can take, checked by {@link
+   * ElectionSettings} (the same checks a backend sees its settings pass):
+   * <ul>
+   *   <li>name: not blank, at most {@value ElectionSettings#MAX_NAME_LENGTH} characters (the
+   *       longest Kubernetes Lease name, so that a name works on every store), no control,
+   *       line separator or bidirectional formatting characters; a backend may refuse more
+   *       (a Kubernetes Lease name is a DNS-1123 subdomain, a ZooKeeper name holds no
+   *       {@code /});</li>
+   *   <li>identity: not blank, at most {@value ElectionSettings#MAX_IDENTITY_LENGTH}
+   *       characters, the same characters refused as in names, since both are written into
+   *       every log line of the candidate;</li>
+   *   <li>lease duration, renew deadline, retry period: positive and at most one day ({@link
+   *       ElectionSettings#MAX_DURATION}), ordered {@code retryPeriod < renewDeadline <
+   *       leaseDuration}; drain timeout: from zero to one day.</li>
+   * </ul>
+   * Every refusal is an {@link IllegalArgumentException} whose message names the setting and
+   * shows the value (a long value by its first characters and its length, characters that
+   * could break a log line escaped).
    */
   final class Builder {
 
@@ -173,10 +192,12 @@ public interface LeaderElection extends AutoCloseable {
     /**
      * The election's name, shared by all its candidates (required).
      *
-     * @throws IllegalArgumentException if blank
+     * @throws IllegalArgumentException if blank, longer than {@value
+     *     ElectionSettings#MAX_NAME_LENGTH} characters, or holding a control, line separator or
+     *     bidirectional formatting character
      */
     public Builder name(String name) {
-      this.name = ElectionSettings.requireText(name, "name");
+      this.name = ElectionSettings.requireText(name, "name", ElectionSettings.MAX_NAME_LENGTH);
       return this;
     }
 
@@ -184,20 +205,23 @@ public interface LeaderElection extends AutoCloseable {
      * This candidate's identity, unique among the election's candidates, such as a host or pod
      * name. Default: the host name followed by a random suffix.
      *
-     * @throws IllegalArgumentException if blank
+     * @throws IllegalArgumentException if blank, longer than {@value
+     *     ElectionSettings#MAX_IDENTITY_LENGTH} characters, or holding a control, line
+     *     separator or bidirectional formatting character
      */
     public Builder identity(String identity) {
-      this.identity = ElectionSettings.requireText(identity, "identity");
+      this.identity = ElectionSettings.requireText(identity, "identity",
+          ElectionSettings.MAX_IDENTITY_LENGTH);
       return this;
     }
 
     /**
      * D, how long the store keeps a lease after its last renewal (default 15 s).
      *
-     * @throws IllegalArgumentException if zero or negative
+     * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder leaseDuration(Duration leaseDuration) {
-      this.leaseDuration = ElectionSettings.requirePositive(leaseDuration, "leaseDuration");
+      this.leaseDuration = ElectionSettings.requireDuration(leaseDuration, "leaseDuration");
       return this;
     }
 
@@ -205,10 +229,10 @@ public interface LeaderElection extends AutoCloseable {
      * R, how long a leader stays leader after the send time of its last confirmed renewal
      * (default 10 s); must be shorter than D.
      *
-     * @throws IllegalArgumentException if zero or negative
+     * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder renewDeadline(Duration renewDeadline) {
-      this.renewDeadline = ElectionSettings.requirePositive(renewDeadline, "renewDeadline");
+      this.renewDeadline = ElectionSettings.requireDuration(renewDeadline, "renewDeadline");
       return this;
     }
 
@@ -217,10 +241,10 @@ public interface LeaderElection extends AutoCloseable {
      * Each interval is shortened by a random part of up to a tenth of P, so that elections
      * started together do not poll the store in step; it is never longer than P.
      *
-     * @throws IllegalArgumentException if zero or negative
+     * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder retryPeriod(Duration retryPeriod) {
-      this.retryPeriod = ElectionSettings.requirePositive(retryPeriod, "retryPeriod");
+      this.retryPeriod = ElectionSettings.requireDuration(retryPeriod, "retryPeriod");
       return this;
     }
 
@@ -228,7 +252,7 @@ public interface LeaderElection extends AutoCloseable {
      * How long resign and close wait for the leader work to return, and close for busy
      * listeners, before going on (default 5 s). Zero means not at all.
      *
-     * @throws IllegalArgumentException if negative
+     * @throws IllegalArgumentException if negative or longer than one day
      */
     public Builder drainTimeout(Duration drainTimeout) {
       Objects.requireNonNull(drainTimeout, "drainTimeout");
@@ -236,7 +260,7 @@ public interface LeaderElection extends AutoCloseable {
         throw new IllegalArgumentException("drainTimeout must not be negative, got "
             + ElectionSettings.format(drainTimeout));
       }
-      this.drainTimeout = drainTimeout;
+      this.drainTimeout = ElectionSettings.requireAtMostMaxDuration(drainTimeout, "drainTimeout");
       return this;
     }
 
@@ -274,8 +298,9 @@ public interface LeaderElection extends AutoCloseable {
      *
      * @throws IllegalStateException if no name was given
      * @throws IllegalArgumentException if the durations are not ordered {@code retryPeriod <
-     *     renewDeadline < leaseDuration}, or the backend refuses the settings; the message names
-     *     the setting and the value
+     *     renewDeadline < leaseDuration}, if the default identity (host name and suffix) breaks
+     *     a limit, or if the backend refuses the settings; the message names the setting and
+     *     the value
      */
     public LeaderElection build() {
       if (name == null) {

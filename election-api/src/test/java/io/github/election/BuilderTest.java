@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.Observation;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +70,67 @@ class BuilderTest {
         .hasMessageContaining("name is required");
     assertThatThrownBy(() -> LeaderElection.builder(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("backend");
+  }
+
+  @Test
+  void namesAndIdentitiesAreLimitedInLength() {
+    LeaderElection.Builder b = LeaderElection.builder(backend);
+    String longest = "n".repeat(ElectionSettings.MAX_NAME_LENGTH);
+    try (LeaderElection e = b.name(longest).identity("i".repeat(1024)).build()) {
+      assertThat(e.name()).isEqualTo(longest);
+    }
+    // a 1.1 MB name once dropped a shared ZooKeeper connection: refused here, shown by a prefix
+    String huge = "z".repeat(1_100_000);
+    assertThatThrownBy(() -> b.name(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name '" + "z".repeat(64) + "...' (1100000 characters) is too long: "
+            + "1100000 characters, at most 253")
+        .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
+    assertThatThrownBy(() -> b.identity("i".repeat(1025)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageEndingWith("is too long: 1025 characters, at most 1024");
+  }
+
+  @Test
+  void identitiesThatWouldForgeLogLinesAreRefused() {
+    LeaderElection.Builder b = LeaderElection.builder(backend).name("jobs");
+    assertThatThrownBy(() -> b.identity("pod-0\n10:00:00.000 INFO jobs/pod-1: FOLLOWER -> LEADER"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("identity 'pod-0\\n10:00:00.000 INFO")
+        .hasMessageEndingWith("found U+000A at index 5");
+    assertThatThrownBy(() -> b.identity("pod\r")).hasMessageContaining("U+000D");
+    assertThatThrownBy(() -> b.identity("pod\u001b[1A")).hasMessageContaining("U+001B");
+    assertThatThrownBy(() -> b.identity("pod-\u202e1")).hasMessageContaining("U+202E");
+    assertThatThrownBy(() -> b.name("jobs\n")).hasMessageStartingWith("name 'jobs\\n'");
+    try (LeaderElection e = b.identity("pod-0 (eu-west-1a)").build()) {
+      assertThat(e.identity()).isEqualTo("pod-0 (eu-west-1a)");
+    }
+  }
+
+  @Test
+  void durationsAreLimitedToOneDayWithoutOverflowing() {
+    LeaderElection.Builder b = LeaderElection.builder(backend).name("jobs");
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE); // toNanos() would throw ArithmeticException
+    assertThatThrownBy(() -> b.leaseDuration(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("leaseDuration must be at most 86400s (1 day), got PT");
+    assertThatThrownBy(() -> b.renewDeadline(Duration.ofDays(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("renewDeadline must be at most 86400s (1 day), got 172800s");
+    assertThatThrownBy(() -> b.retryPeriod(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("retryPeriod");
+    assertThatThrownBy(() -> b.drainTimeout(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("drainTimeout must be at most 86400s (1 day), got PT");
+    LeaderElection e = b.leaseDuration(Duration.ofDays(1)).renewDeadline(Duration.ofHours(20))
+        .retryPeriod(Duration.ofHours(1)).drainTimeout(Duration.ofDays(1)).build();
+    try {
+      e.start();
+      backend.answer(Observation.leading(1));
+      assertThat(e.await(LeadershipEvent::isLeader, Duration.ofSeconds(5))).isTrue();
+    } catch (InterruptedException interrupted) {
+      throw new AssertionError(interrupted);
+    } finally {
+      backend.failEveryPoll(); // else close() waits up to R (20 h) for the next poll's answer
+      e.close();
+    }
   }
 
   @Test

@@ -7,10 +7,55 @@ import java.util.Objects;
  * The validated settings of one candidate, as the builder of {@code LeaderElection} hands them
  * to a backend: the election's name, the candidate's identity, and the three durations.
  *
- * <p>The constructor enforces {@code 0 < retryPeriod < renewDeadline < leaseDuration}, so a
- * backend never sees an inconsistent set. Immutable and thread-safe.
+ * <p>The constructor enforces every rule the engine needs, so a backend never sees a set that
+ * breaks one: {@code 0 < retryPeriod < renewDeadline < leaseDuration <= }{@link #MAX_DURATION};
+ * a name of at most {@link #MAX_NAME_LENGTH} and an identity of at most {@link
+ * #MAX_IDENTITY_LENGTH} characters, neither blank nor with a {@linkplain #isForbiddenChar
+ * control, line separator or bidirectional formatting character} (names and identities are
+ * written into every log line of a candidate). What a particular store accepts on top of that
+ * (a Kubernetes Lease name, a ZooKeeper node name) its backend checks in {@link
+ * ElectionBackend#validate}. The static checks here are the ones the builder uses, for backends
+ * to use on their own settings. Immutable and thread-safe.
  */
 public final class ElectionSettings {
+
+  /**
+   * The longest election name, in characters: 253, the longest name of a Kubernetes Lease (a
+   * DNS-1123 subdomain), so that a name works on every store. ZooKeeper and etcd take longer
+   * keys, but a name that reaches their request limits (ZooKeeper's {@code jute.maxbuffer}, 1 MB,
+   * closes the whole connection, and with it every election on it) must be refused early.
+   */
+  public static final int MAX_NAME_LENGTH = 253;
+
+  /**
+   * The longest candidate identity, in characters: 1024. Stores keep it as the value of a key or
+   * a Lease's {@code holderIdentity} and have no small limit of their own; host and pod names
+   * (at most 253) with a suffix fit with room to spare, and every log line of the candidate
+   * carries it.
+   */
+  public static final int MAX_IDENTITY_LENGTH = 1024;
+
+  /**
+   * The longest lease duration, renew deadline, retry period (and drain timeout): one day. A
+   * leader that dies keeps the election for up to D, so a longer D is a mistake. The engine
+   * counts deadlines as {@code long} nanosecond readings and compares their differences, which
+   * are right while they stay below about 292 years; deadlines a few days ahead at most stay
+   * 100 000 times below that, and {@code toNanos()} never overflows. One day is also within
+   * every store's range: a Kubernetes {@code leaseDurationSeconds} is an int32, an etcd lease
+   * TTL at most 9e9 s, a ZooKeeper session timeout an int of milliseconds (24.8 days) that the
+   * server caps far lower.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(1);
+
+  /** Texts shown in an error message are cut to a prefix beyond this length. */
+  private static final int MESSAGE_TEXT_MAX = 300;
+  /** How much of a text that is too long to show an error message keeps. */
+  private static final int MESSAGE_TEXT_PREFIX = 64;
+  /** Texts given to {@link #printable} are cut beyond this length. */
+  private static final int LOG_TEXT_MAX = 4096;
+
+  private static final java.util.regex.Pattern UNIT_DURATION =
+      java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
 
   private final String name;
   private final String identity;
@@ -22,17 +67,19 @@ public final class ElectionSettings {
    * Creates and validates a set of settings.
    *
    * @throws NullPointerException if an argument is null, naming it
-   * @throws IllegalArgumentException if a name is blank or a duration is not positive, or if
-   *     the durations are not ordered {@code retryPeriod < renewDeadline < leaseDuration}; the
-   *     message names the setting and its value
+   * @throws IllegalArgumentException if the name or identity is blank, too long ({@link
+   *     #MAX_NAME_LENGTH}, {@link #MAX_IDENTITY_LENGTH}) or holds a forbidden character, if a
+   *     duration is not positive or longer than {@link #MAX_DURATION}, or if the durations are
+   *     not ordered {@code retryPeriod < renewDeadline < leaseDuration}; the message names the
+   *     setting and its value
    */
   public ElectionSettings(String name, String identity, Duration leaseDuration,
       Duration renewDeadline, Duration retryPeriod) {
-    this.name = requireText(name, "name");
-    this.identity = requireText(identity, "identity");
-    this.leaseDuration = requirePositive(leaseDuration, "leaseDuration");
-    this.renewDeadline = requirePositive(renewDeadline, "renewDeadline");
-    this.retryPeriod = requirePositive(retryPeriod, "retryPeriod");
+    this.name = requireText(name, "name", MAX_NAME_LENGTH);
+    this.identity = requireText(identity, "identity", MAX_IDENTITY_LENGTH);
+    this.leaseDuration = requireDuration(leaseDuration, "leaseDuration");
+    this.renewDeadline = requireDuration(renewDeadline, "renewDeadline");
+    this.retryPeriod = requireDuration(retryPeriod, "retryPeriod");
     if (renewDeadline.compareTo(leaseDuration) >= 0) {
       throw new IllegalArgumentException("renewDeadline (" + format(renewDeadline)
           + ") must be shorter than leaseDuration (" + format(leaseDuration) + ")");
@@ -84,58 +131,241 @@ public final class ElectionSettings {
   public static String requireText(String value, String setting) {
     Objects.requireNonNull(value, setting);
     if (value.isBlank()) {
-      throw new IllegalArgumentException(setting + " must not be blank, got '" + value + "'");
+      throw new IllegalArgumentException(setting + " must not be blank, got " + shown(value));
     }
     return value;
   }
 
   /**
-   * Checks that {@code value} is a positive duration.
+   * Checks that {@code value} can be written into a log line as it is: neither null nor blank,
+   * at most {@code maxLength} characters, and without a {@linkplain #isForbiddenChar forbidden
+   * character}. The builder checks names and identities with it.
    *
    * @return value
    * @throws NullPointerException naming the setting when value is null
-   * @throws IllegalArgumentException naming the setting and value when it is zero or negative
+   * @throws IllegalArgumentException naming the setting and showing the value (a long one by a
+   *     prefix and its length; characters that could break a log line escaped) when value is
+   *     blank, longer than maxLength, or holds a forbidden character
+   */
+  public static String requireText(String value, String setting, int maxLength) {
+    requireText(value, setting);
+    if (value.length() > maxLength) {
+      throw new IllegalArgumentException(setting + " " + shown(value) + " is too long: "
+          + value.length() + " characters, at most " + maxLength);
+    }
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (isForbiddenChar(c)) {
+        throw new IllegalArgumentException(setting + " " + shown(value)
+            + " must not contain control, line separator or bidirectional formatting "
+            + "characters; found U+" + String.format("%04X", (int) c) + " at index " + i);
+      }
+    }
+    return value;
+  }
+
+  /**
+   * Whether a name or identity may not hold {@code c}: the ISO control characters (U+0000 to
+   * U+001F, U+007F to U+009F; among them tab, line feed, carriage return and escape), the line
+   * and paragraph separators U+2028 and U+2029, and the bidirectional formatting characters
+   * (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), which can end a log line,
+   * start a terminal control sequence, or show a line in another order than it was written.
+   */
+  public static boolean isForbiddenChar(char c) {
+    return Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || isBidiControl(c);
+  }
+
+  private static boolean isBidiControl(char c) {
+    return c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
+  }
+
+  /**
+   * Whether {@code c} could break, rewrite or reorder a line of a log or terminal: line
+   * terminators, backspace, shift-out and -in, escape, delete, NUL, the C1 controls, and the
+   * bidirectional formatting characters. {@link #printable} escapes these; other control
+   * characters (a bell, say) are invisible but harmless there.
+   */
+  private static boolean breaksLine(char c) {
+    return c == '\0' || c == '\b' || (c >= '\n' && c <= '\r') || c == '\u000E' || c == '\u000F'
+        || c == '\u001B' || (c >= '\u007F' && c <= '\u009F') || c == '\u2028' || c == '\u2029'
+        || isBidiControl(c);
+  }
+
+  /**
+   * A text from outside (a store's error message, a leader's identity read from the store) made
+   * safe for one log line: the characters that could end the line, rewrite it on a terminal or
+   * show it in another order (line feed, carriage return, escape, U+2028, bidirectional
+   * overrides, ...) are written as Java escapes (a backslash and {@code n}, {@code r}, or
+   * {@code u} and four hex digits), and a text longer than 4096 characters is cut to its first
+   * 4096 and its length. Never null: null gives {@code "null"}.
+   */
+  public static String printable(String text) {
+    if (text == null) {
+      return "null";
+    }
+    if (text.length() > LOG_TEXT_MAX) {
+      return escape(text.substring(0, LOG_TEXT_MAX)) + "... (" + text.length() + " characters)";
+    }
+    return escape(text);
+  }
+
+  /** A value for an error message: quoted, escaped, and a long one cut to a prefix and its length. */
+  private static String shown(String value) {
+    if (value.length() > MESSAGE_TEXT_MAX) {
+      return "'" + escape(value.substring(0, MESSAGE_TEXT_PREFIX)) + "...' (" + value.length()
+          + " characters)";
+    }
+    return "'" + escape(value) + "'";
+  }
+
+  private static String escape(String text) {
+    int i = 0;
+    while (i < text.length() && !breaksLine(text.charAt(i))) {
+      i++;
+    }
+    if (i == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, i);
+    for (; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\n') {
+        out.append("\\n");
+      } else if (c == '\r') {
+        out.append("\\r");
+      } else if (breaksLine(c)) {
+        out.append(String.format("\\u%04X", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * Checks that {@code value} is a positive duration that nanoseconds in a {@code long} can
+   * count (shorter than about 292 years), so that {@link Duration#toNanos()} and {@link
+   * Duration#toMillis()} never overflow.
+   *
+   * @return value
+   * @throws NullPointerException naming the setting when value is null
+   * @throws IllegalArgumentException naming the setting and value when it is zero, negative, or
+   *     too long to count in nanoseconds
    */
   public static Duration requirePositive(Duration value, String setting) {
     Objects.requireNonNull(value, setting);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(setting + " must be positive, got " + format(value));
     }
+    if (!fitsNanos(value)) {
+      throw new IllegalArgumentException(setting + " must be shorter than 292 years (what a "
+          + "long counts in nanoseconds), got " + format(value));
+    }
     return value;
   }
 
   /**
+   * Checks that {@code value} can be a lease duration, renew deadline or retry period: positive
+   * and at most {@link #MAX_DURATION}.
+   *
+   * @return value
+   * @throws NullPointerException naming the setting when value is null
+   * @throws IllegalArgumentException naming the setting and value when it is zero, negative or
+   *     longer than {@link #MAX_DURATION}
+   */
+  public static Duration requireDuration(Duration value, String setting) {
+    Objects.requireNonNull(value, setting);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(setting + " must be positive, got " + format(value));
+    }
+    return requireAtMostMaxDuration(value, setting);
+  }
+
+  /**
+   * Checks that {@code value} is not longer than {@link #MAX_DURATION}.
+   *
+   * @return value
+   * @throws NullPointerException naming the setting when value is null
+   * @throws IllegalArgumentException naming the setting and value when it is longer
+   */
+  public static Duration requireAtMostMaxDuration(Duration value, String setting) {
+    Objects.requireNonNull(value, setting);
+    if (value.compareTo(MAX_DURATION) > 0) {
+      throw new IllegalArgumentException(setting + " must be at most " + format(MAX_DURATION)
+          + " (1 day), got " + format(value));
+    }
+    return value;
+  }
+
+  private static boolean fitsNanos(Duration d) {
+    try {
+      d.toNanos();
+      return true;
+    } catch (ArithmeticException overflow) {
+      return false;
+    }
+  }
+
+  /**
    * Reads a duration as people and URIs write it: {@code 250ms}, {@code 15s}, {@code 1.5s},
-   * {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT15S}).
+   * {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT15S}). Any duration that nanoseconds in a
+   * {@code long} can count (up to about 292 years) is read; whether it suits the setting is for
+   * the caller to check ({@link #requireDuration}, say).
    *
    * @param setting the name of the setting, for the error message
-   * @throws IllegalArgumentException naming the setting and the text when it is no duration
+   * @throws IllegalArgumentException naming the setting and the text when it is no duration, is
+   *     finer than a nanosecond, or is too long to count in nanoseconds (never an {@link
+   *     ArithmeticException})
    */
   public static Duration parseDuration(String text, String setting) {
     Objects.requireNonNull(text, setting);
     String t = text.trim();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)")
-        .matcher(t);
-    try {
-      if (m.matches()) {
-        java.math.BigDecimal amount = new java.math.BigDecimal(m.group(1));
-        long unitNanos;
-        switch (m.group(2)) {
-          case "ns": unitNanos = 1L; break;
-          case "us": unitNanos = 1_000L; break;
-          case "ms": unitNanos = 1_000_000L; break;
-          case "s": unitNanos = 1_000_000_000L; break;
-          case "m": unitNanos = 60_000_000_000L; break;
-          default: unitNanos = 3_600_000_000_000L; break;
-        }
-        return Duration.ofNanos(amount.multiply(java.math.BigDecimal.valueOf(unitNanos))
-            .longValueExact());
+    java.util.regex.Matcher m = UNIT_DURATION.matcher(t);
+    Duration d;
+    if (m.matches()) {
+      long unitNanos;
+      switch (m.group(2)) {
+        case "ns": unitNanos = 1L; break;
+        case "us": unitNanos = 1_000L; break;
+        case "ms": unitNanos = 1_000_000L; break;
+        case "s": unitNanos = 1_000_000_000L; break;
+        case "m": unitNanos = 60_000_000_000L; break;
+        default: unitNanos = 3_600_000_000_000L; break;
       }
-      return Duration.parse(t);
-    } catch (ArithmeticException | java.time.format.DateTimeParseException e) {
-      throw new IllegalArgumentException(setting + " '" + text
-          + "' is not a duration; write it like 250ms, 15s, 1.5s, 2m or PT15S", e);
+      java.math.BigDecimal nanos = new java.math.BigDecimal(m.group(1))
+          .multiply(java.math.BigDecimal.valueOf(unitNanos));
+      if (nanos.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        throw outOfRange(text, setting, null);
+      }
+      if (nanos.stripTrailingZeros().scale() > 0) {
+        throw new IllegalArgumentException(setting + " " + shown(text)
+            + " is finer than a nanosecond");
+      }
+      d = Duration.ofNanos(nanos.longValueExact());
+    } else {
+      try {
+        d = Duration.parse(t);
+      } catch (java.time.format.DateTimeParseException e) {
+        // Duration.parse has matched digits when Long.parseLong or the sum overflows
+        if (e.getCause() instanceof ArithmeticException
+            || e.getCause() instanceof NumberFormatException) {
+          throw outOfRange(text, setting, e);
+        }
+        throw new IllegalArgumentException(setting + " " + shown(text)
+            + " is not a duration; write it like 250ms, 15s, 1.5s, 2m or PT15S", e);
+      }
+      if (!fitsNanos(d)) {
+        throw outOfRange(text, setting, null);
+      }
     }
+    return d;
+  }
+
+  private static IllegalArgumentException outOfRange(String text, String setting,
+      Throwable cause) {
+    return new IllegalArgumentException(setting + " " + shown(text) + " is out of range: "
+        + "a duration must be shorter than 292 years (what a long counts in nanoseconds)", cause);
   }
 
   /** Formats a duration the way the error messages show it: {@code 15s}, {@code 250ms}, {@code 1.5s}. */

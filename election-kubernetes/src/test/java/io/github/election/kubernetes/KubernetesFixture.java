@@ -87,7 +87,7 @@ final class KubernetesFixture implements ElectionFixture {
         ns = realConfig.getNamespace() == null ? "default" : realConfig.getNamespace();
       }
       realNamespace = ns;
-      leasePrefix = "tck-" + UUID.randomUUID().toString().substring(0, 8);
+      leasePrefix = newRealLeasePrefix();
       log.info("real cluster {} namespace {}, Lease prefix {}", realConfig.getMasterUrl(),
           realNamespace, leasePrefix);
     } else {
@@ -96,6 +96,11 @@ final class KubernetesFixture implements ElectionFixture {
       realNamespace = null;
       leasePrefix = "";
     }
+  }
+
+  /** A fresh prefix for the Leases of one real-mode fixture: {@code tck-} and 8 hex digits. */
+  static String newRealLeasePrefix() {
+    return "tck-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
   private static void requireClusterConfiguration() {
@@ -166,8 +171,23 @@ final class KubernetesFixture implements ElectionFixture {
 
   @Override
   public List<String> invalidElectionNames() {
-    return List.of("Upper-Case", "under_score", "-leading-dash", "trailing-dash-", "a..b",
-        "slash/name", "x".repeat(254));
+    return invalidElectionNames(leasePrefix);
+  }
+
+  /**
+   * Names that no Lease can have, with or without {@code leasePrefix}: characters a DNS-1123
+   * subdomain never holds, an empty label ({@code ..}), a trailing {@code -} (the election name
+   * ends the Lease name), a leading {@code .} (alone, or after the prefix's {@code -}: a label
+   * ends with {@code -}), and a name too long even alone. A leading {@code -} is invalid only
+   * without a prefix ({@code tck-1234abcd--x} is a valid Lease name), so it is listed only then.
+   */
+  static List<String> invalidElectionNames(String leasePrefix) {
+    List<String> names = new ArrayList<>(List.of("Upper-Case", "under_score", "white space",
+        "trailing-dash-", "a..b", ".leading-dot", "slash/name", "colon:name", "x".repeat(254)));
+    if (leasePrefix.isEmpty()) {
+      names.add("-leading-dash");
+    }
+    return List.copyOf(names);
   }
 
   /** 1 while the election's Lease names a holder, else 0 (a released Lease holds nobody). */
