@@ -17,8 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
@@ -30,8 +30,10 @@ import picocli.CommandLine.Spec;
         + "candidates, prints each one's state, leader and term as they change, crashes the "
         + "leader, makes the next one resign, prints the measured failover and handover "
         + "times, and ends.",
-        "With --backend URI it runs against another store (the crash then needs an "
-            + "in-process store: memory://NAME; other stores skip it)."})
+        "With --backend URI (or --backend-file PATH) it runs against another store (the "
+            + "crash then needs an in-process store: memory://NAME; other stores skip it). The "
+            + "environment variable " + BackendOptions.ENVIRONMENT + " does not apply to the "
+            + "demo: without an option it always runs on its own ZooKeeper."})
 final class DemoCommand implements Callable<Integer> {
 
   static final Duration D = Duration.ofSeconds(3);
@@ -41,9 +43,11 @@ final class DemoCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--backend", paramLabel = "URI",
-      description = "Run against this store instead of an embedded ZooKeeper")
-  URI backend;
+  @Mixin
+  BackendOptions backendOptions;
+
+  /** The store given, or null for the embedded ZooKeeper. */
+  private URI backend;
 
   private PrintWriter out;
   private final long t0 = System.nanoTime();
@@ -67,6 +71,7 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     out = spec.commandLine().getOut();
+    backend = backendOptions.given(false).orElse(null); // ELECT_BACKEND does not apply: see the description
     EmbeddedZooKeeper zk = null;
     try {
       if (backend == null) {

@@ -8,16 +8,15 @@ import io.github.election.spi.ElectionBackend;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.net.URI;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options every command that takes part in an election shares. */
 final class ElectionOptions {
 
-  @Option(names = "--backend", required = true, paramLabel = "URI",
-      description = "The store, e.g. zookeeper://127.0.0.1:2181/elections")
-  URI backend;
+  @Mixin
+  BackendOptions backend;
 
   @Option(names = "--election", required = true, paramLabel = "NAME",
       description = "The election's name")
@@ -44,7 +43,7 @@ final class ElectionOptions {
   Duration connectTimeout;
 
   ElectionBackend open() {
-    return ElectionBackends.open(backend);
+    return ElectionBackends.open(backend.required());
   }
 
   String identity() {
@@ -80,12 +79,12 @@ final class ElectionOptions {
         return true;
       }
       waited++;
-      err.printf("elect: waiting for %s (%ds of %ds)%n", ElectionBackends.redact(backend), waited,
+      err.printf("elect: waiting for %s (%ds of %ds)%n", backend.shown(), waited,
           connectTimeout.toSeconds());
       err.flush();
     }
     err.printf("elect: no answer from %s within %s; is the store running and reachable?%n",
-        ElectionBackends.redact(backend), connectTimeout);
+        backend.shown(), connectTimeout);
     err.flush();
     return false;
   }

@@ -6,13 +6,14 @@ import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,11 +28,17 @@ import picocli.CommandLine.Spec;
         + "winning, stops it (SIGTERM, then SIGKILL after the grace period) as soon as "
         + "leadership is lost or cannot be confirmed, and starts it again when leadership "
         + "returns. The command sees ELECT_ELECTION, ELECT_IDENTITY and ELECT_TERM.",
-        "When the command ends by itself while leading, elect releases leadership and exits "
-            + "with the command's exit code. On SIGTERM or SIGINT, elect stops the command, "
-            + "releases leadership and exits (143 or 130)."},
-    footer = {"", "Exit codes: the command's own code when it ended by itself; 2 bad usage; "
-        + "3 no answer from the store within --connect-timeout."})
+        "When the command ends by itself while leading, elect stops what it left running, "
+            + "releases leadership and exits with the command's exit code. On SIGTERM or "
+            + "SIGINT, elect stops the command, releases leadership and exits (143 or 130).",
+        "The command runs in a session of its own (setsid, Linux): stopping it stops every "
+            + "process it started that did not leave that session, and a watchdog process "
+            + "kills them all when elect itself dies, even by SIGKILL. Its standard input is "
+            + "elect's (/dev/null where Linux cannot reopen it, as for a socket); it does not "
+            + "see " + BackendOptions.ENVIRONMENT + "."},
+    footer = {"", "Exit codes: the command's own code when it ended by itself (127: not "
+        + "found); 1 no setsid command on the PATH; 2 bad usage; 3 no answer from the store "
+        + "within --connect-timeout."})
 final class RunCommand implements Callable<Integer> {
 
   @Spec
@@ -67,12 +74,15 @@ final class RunCommand implements Callable<Integer> {
           + ElectionSettings.format(margin) + "): the command must be gone before another "
           + "candidate can lead");
     }
+    Path setsid = CommandSession.setsid().orElseThrow(() -> new IllegalStateException(
+        "elect run needs the setsid command (util-linux or busybox) on the PATH, to run the "
+            + "command in a session of its own"));
     CompletableFuture<Integer> endedByItself = new CompletableFuture<>();
     ElectionBackend store = options.open();
     LeaderElection election;
     try {
       election = options.builder(store)
-          .whileLeader(task(err, endedByItself))
+          .whileLeader(task(setsid, err, endedByItself))
           .drainTimeout(grace.plus(KILL_WAIT).plusSeconds(1))
           .build();
     } catch (RuntimeException e) {
@@ -113,60 +123,59 @@ final class RunCommand implements Callable<Integer> {
     return code;
   }
 
-  private LeaderTask task(PrintWriter err, CompletableFuture<Integer> endedByItself) {
+  private LeaderTask task(Path setsid, PrintWriter err,
+      CompletableFuture<Integer> endedByItself) {
     return term -> {
-      ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
-      pb.environment().put("ELECT_ELECTION", options.election);
-      pb.environment().put("ELECT_IDENTITY", options.identity());
-      pb.environment().put("ELECT_TERM", Long.toString(term));
-      Process p;
+      Map<String, String> env = new HashMap<>();
+      env.put("ELECT_ELECTION", options.election);
+      env.put("ELECT_IDENTITY", options.identity());
+      env.put("ELECT_TERM", Long.toString(term));
+      env.put(BackendOptions.ENVIRONMENT, null); // it may hold a password
+      CommandSession session;
       try {
-        p = pb.start();
+        session = CommandSession.start(setsid, command, env);
       } catch (IOException e) {
         endedByItself.completeExceptionally(e);
         return;
       }
-      err.printf("elect: leading in term %d: started %s (pid %d)%n", term, command, p.pid());
+      err.printf("elect: leading in term %d: started %s (pid %d, its own session)%n", term,
+          command, session.id());
       err.flush();
+      int code;
       try {
-        int code = p.waitFor();
-        err.printf("elect: the command ended by itself with code %d%n", code);
-        err.flush();
-        endedByItself.complete(code);
+        code = session.waitFor();
       } catch (InterruptedException lost) {
-        stop(p, err);
+        err.printf("elect: not leader any more: stopping pid %d and every process of its "
+            + "session (SIGTERM)%n", session.id());
+        err.flush();
+        stop(session, err);
+        return;
       }
+      err.printf("elect: the command ended by itself with code %d%n", code);
+      err.flush();
+      if (!CommandSession.members(session.id()).isEmpty()) {
+        err.printf("elect: stopping what the command left running in its session %d "
+            + "(SIGTERM)%n", session.id());
+        err.flush();
+      }
+      stop(session, err);
+      endedByItself.complete(code);
     };
   }
 
-  private void stop(Process p, PrintWriter err) {
-    err.printf("elect: not leader any more: stopping pid %d and its children (SIGTERM)%n",
-        p.pid());
-    err.flush();
-    // children of a script would outlive it: they get the signal too, and the kill after grace
-    List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
-    p.destroy();
-    tree.forEach(ProcessHandle::destroy);
-    boolean ended = false;
-    try {
-      ended = p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException again) {
-      Thread.currentThread().interrupt();
-    }
-    p.descendants().forEach(tree::add);
-    if (!ended || tree.stream().anyMatch(ProcessHandle::isAlive)) {
-      err.printf("elect: pid %d or a child still running after %s: SIGKILL%n", p.pid(),
-          ElectionSettings.format(grace));
+  private void stop(CommandSession session, PrintWriter err) {
+    List<CommandSession.Member> left = session.stop(grace, KILL_WAIT, () -> {
+      err.printf("elect: processes of session %d still running after %s: SIGKILL%n",
+          session.id(), ElectionSettings.format(grace));
       err.flush();
-      p.destroyForcibly();
-      tree.forEach(ProcessHandle::destroyForcibly);
-      try {
-        p.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException again) {
-        Thread.currentThread().interrupt();
-      }
+    });
+    if (left.isEmpty()) {
+      err.printf("elect: session %d stopped%n", session.id());
+    } else {
+      err.printf("elect: session %d: pids %s still running %s after SIGKILL%n", session.id(),
+          left.stream().map(m -> Long.toString(m.pid())).toList(),
+          ElectionSettings.format(KILL_WAIT));
     }
-    err.printf("elect: pid %d stopped%n", p.pid());
     err.flush();
   }
 }

@@ -11,10 +11,14 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,6 +31,10 @@ import picocli.CommandLine.Spec;
         + "sidecar:", "  GET /leader   JSON: election, identity, state, leader, term, sequence",
         "  GET /healthz 200 while the store answers, 503 while this candidate cannot tell "
             + "(state UNKNOWN)",
+        "Only GET and HEAD of these two paths: another method gets 405 (Allow: GET, HEAD), "
+            + "another path 404. A connection that has not sent its whole request within "
+            + ServeCommand.REQUEST_SECONDS + " s is closed, so that slow or stuck clients cannot hold up "
+            + "/healthz.",
         "Prints the address it serves on; runs until SIGTERM or SIGINT, then releases "
             + "leadership."},
     footer = {"", "Exit codes: 2 bad usage; 3 no answer from the store within "
@@ -47,6 +55,23 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address to listen on (default: ${DEFAULT-VALUE})")
   String bind;
 
+  /**
+   * Seconds a client has to send its whole request (and to take the response), counted from the
+   * moment its connection is accepted or becomes readable again; then the server closes it.
+   */
+  static final int REQUEST_SECONDS = 5;
+
+  /**
+   * Exchanges handled at once, each on a thread of its own: a request is read on its thread,
+   * so that many clients stuck half-way (each for at most {@link #REQUEST_SECONDS}) are needed
+   * before a probe waits behind them. Idle threads end after a while.
+   */
+  static final int HTTP_THREADS = 64;
+
+  /** The paths served; anything else is 404. */
+  static final String LEADER = "/leader";
+  static final String HEALTHZ = "/healthz";
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
@@ -56,18 +81,13 @@ final class ServeCommand implements Callable<Integer> {
     }
     ElectionBackend store = options.open();
     LeaderElection election = options.builder(store).build();
-    HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 16);
-    ExecutorService httpThreads = Executors.newFixedThreadPool(2);
+    limitRequestTimes();
+    HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
+    ThreadPoolExecutor httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 30,
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonThreads());
+    httpThreads.allowCoreThreadTimeOut(true);
     http.setExecutor(httpThreads);
-    http.createContext("/leader", x -> respond(x, 200, json(election.current())));
-    http.createContext("/healthz", x -> {
-      LeadershipEvent e = election.current();
-      if (e.state() == LeadershipState.UNKNOWN) {
-        respond(x, 503, "{\"healthy\":false,\"reason\":\"the store does not answer\"}");
-      } else {
-        respond(x, 200, "{\"healthy\":true,\"state\":\"" + e.state() + "\"}");
-      }
-    });
+    http.createContext("/", x -> handle(x, election));
     CountDownLatch stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {
       http.stop(0);
@@ -113,9 +133,65 @@ final class ServeCommand implements Callable<Integer> {
     return b.append('"').toString();
   }
 
+  /**
+   * Makes the JDK's HTTP server close a connection whose request (or response) is not complete
+   * within {@link #REQUEST_SECONDS}: {@code sun.net.httpserver.maxReqTime} and {@code
+   * maxRspTime}, read once when the server classes load, so before the first server is made. A
+   * value given with {@code -D} is kept.
+   */
+  static void limitRequestTimes() {
+    for (String key : List.of("sun.net.httpserver.maxReqTime",
+        "sun.net.httpserver.maxRspTime")) {
+      if (System.getProperty(key) == null) {
+        System.setProperty(key, Integer.toString(REQUEST_SECONDS));
+      }
+    }
+  }
+
+  private static ThreadFactory daemonThreads() {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, "elect-http-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One exchange: exact paths only, GET and HEAD only. */
+  static void handle(HttpExchange x, LeaderElection election) throws IOException {
+    try {
+      String path = x.getRequestURI().getRawPath();
+      if (!LEADER.equals(path) && !HEALTHZ.equals(path)) {
+        respond(x, 404, "{\"error\":\"not found\",\"paths\":[\"" + LEADER + "\",\""
+            + HEALTHZ + "\"]}");
+        return;
+      }
+      String method = x.getRequestMethod();
+      if (!method.equals("GET") && !method.equals("HEAD")) {
+        x.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(x, 405, "{\"error\":\"method not allowed\",\"allow\":[\"GET\",\"HEAD\"]}");
+        return;
+      }
+      LeadershipEvent e = election.current();
+      if (LEADER.equals(path)) {
+        respond(x, 200, json(e));
+      } else if (e.state() == LeadershipState.UNKNOWN) {
+        respond(x, 503, "{\"healthy\":false,\"reason\":\"the store does not answer\"}");
+      } else {
+        respond(x, 200, "{\"healthy\":true,\"state\":\"" + e.state() + "\"}");
+      }
+    } finally {
+      x.close();
+    }
+  }
+
   private static void respond(HttpExchange x, int status, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     x.getResponseHeaders().set("Content-Type", "application/json");
+    if (x.getRequestMethod().equals("HEAD")) {
+      x.sendResponseHeaders(status, -1); // headers only; the JDK sends no Content-Length then
+      return;
+    }
     x.sendResponseHeaders(status, bytes.length);
     try (OutputStream os = x.getResponseBody()) {
       os.write(bytes);

@@ -4,7 +4,6 @@ import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -12,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -27,8 +27,8 @@ final class StatusCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--backend", required = true, paramLabel = "URI", description = "The store")
-  URI backend;
+  @Mixin
+  BackendOptions backend;
 
   @Option(names = "--election", required = true, paramLabel = "NAME",
       description = "The election's name")
@@ -42,13 +42,13 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (ElectionBackend store = ElectionBackends.open(backend)) {
+    try (ElectionBackend store = ElectionBackends.open(backend.required())) {
       LeaderInfo info;
       try {
         info = store.inspect(election).toCompletableFuture()
             .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        err.printf("elect: no answer from %s within %s%n", ElectionBackends.redact(backend),
+        err.printf("elect: no answer from %s within %s%n", backend.shown(),
             timeout);
         return Elect.UNREACHABLE;
       } catch (ExecutionException e) {
@@ -61,7 +61,7 @@ final class StatusCommand implements Callable<Integer> {
           err.println("elect: " + cause.getMessage()); // a name the store refuses
           return Elect.USAGE;
         }
-        err.printf("elect: cannot read %s: %s%n", ElectionBackends.redact(backend), cause);
+        err.printf("elect: cannot read %s: %s%n", backend.shown(), cause);
         return Elect.UNREACHABLE;
       }
       out.printf("election: %s%n", election);

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The built {@code elect.jar} run as a child process, its output in files. */
@@ -24,6 +25,11 @@ final class ElectProcess implements AutoCloseable {
   }
 
   static ElectProcess start(Path workDir, String... args) {
+    return start(workDir, Map.of(), args);
+  }
+
+  /** Starts elect with variables added to its environment. */
+  static ElectProcess start(Path workDir, Map<String, String> environment, String... args) {
     String jar = System.getProperty("elect.jar");
     if (jar == null || !new File(jar).isFile()) {
       throw new IllegalStateException("elect.jar not built: run these tests with 'mvn verify' "
@@ -36,8 +42,10 @@ final class ElectProcess implements AutoCloseable {
       Files.createDirectories(workDir);
       Path out = Files.createTempFile(workDir, "elect-", ".out");
       Path err = Files.createTempFile(workDir, "elect-", ".err");
-      Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-          .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
+          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      pb.environment().putAll(environment);
+      Process p = pb.start();
       return new ElectProcess(p, out, err);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -75,6 +83,11 @@ final class ElectProcess implements AutoCloseable {
   /** SIGTERM. */
   void terminate() {
     process.destroy();
+  }
+
+  /** SIGKILL: elect gets no chance to clean up. */
+  void kill() {
+    process.destroyForcibly();
   }
 
   @Override

@@ -1,0 +1,167 @@
+package io.github.election.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** {@code elect} run in this JVM: what it prints for URIs with secrets, and where it reads them. */
+class ElectCliTest {
+
+  /** One run of the command line: its exit code, output and errors. */
+  record Run(int code, String out, String err) {
+
+    static Run of(String... args) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Elect.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+      return new Run(code, out.toString(), err.toString());
+    }
+
+    String all() {
+      return out + err;
+    }
+  }
+
+  @Nested
+  class SecretsAreNeverPrinted {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+        // picocli's URI converter used to echo this one whole
+        "zoo keeper://bob:hunter2@127.0.0.1:1/x | '***' is not a URI",
+        "zookeeper://bob:hunter2@[127.0.0.1:1/x | 'zookeeper:***' is not a URI",
+        // opaque: no // after the scheme
+        "zookeeper:bob:hunter2@127.0.0.1:1/x | zookeeper:bob:***@127.0.0.1:1/x",
+        "etcd:root:hunter2@127.0.0.1:2379 | etcd:root:***@127.0.0.1:2379",
+        "etcd:127.0.0.1:2379?user=root&password=hunter2 | etcd:127.0.0.1:2379?user=root&password=***",
+        // a key that decodes to password
+        "zookeeper://127.0.0.1:1/x?pass%77ord=hunter2 | zookeeper://127.0.0.1:1/x?pass%77ord=***",
+        // user information without a colon: a token
+        "zookeeper://hunter2@127.0.0.1:1/x | zookeeper://***@127.0.0.1:1/x",
+        "kubernetes://admin:hunter2@api:6443/ns | kubernetes://admin:***@api:6443/ns",
+        "kubernetes://hunter2@api:6443/ns | kubernetes://***@api:6443/ns",
+        "kubernetes:///ns?token=hunter2 | kubernetes:///ns?token=***",
+        "consul://bob:hunter2@127.0.0.1:8500 | consul://bob:***@127.0.0.1:8500",
+        // a provider that prints the URI as it is: ElectionBackends.open scrubs its message
+        "memory:///y?token=hunter2 | memory:///y?token=***",
+    })
+    void aRefusedBackendIsShownRedacted(String uri, String shown) {
+      for (String command : new String[] {"status", "run", "serve"}) {
+        Run run = command.equals("run")
+            ? Run.of(command, "--backend", uri, "--election", "x", "--", "true")
+            : Run.of(command, "--backend", uri, "--election", "x");
+        assertThat(run.code()).as("%s: %s", command, run).isEqualTo(Elect.USAGE);
+        assertThat(run.err()).as(command).contains(shown);
+        assertThat(run.all()).as(command).doesNotContain("hunter2");
+      }
+      Run inline = Run.of("status", "--backend=" + uri, "--election", "x");
+      assertThat(inline.err()).contains(shown);
+      assertThat(inline.all()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void picocliDoesNotEchoArgumentsItDoesNotKnow() {
+      Run run = Run.of("status", "--backnd", "zookeeper://bob:hunter2@127.0.0.1:1/x",
+          "--election", "x");
+      assertThat(run.code()).isEqualTo(Elect.USAGE);
+      assertThat(run.err()).contains("zookeeper://bob:***@127.0.0.1:1/x");
+      assertThat(run.all()).doesNotContain("hunter2");
+
+      Run value = Run.of("status", "--backend", "memory://x", "--election", "x", "--timeout",
+          "zookeeper:bob:hunter2@h?x");
+      assertThat(value.code()).isEqualTo(Elect.USAGE);
+      assertThat(value.err()).contains("--timeout").contains("zookeeper:bob:***@h?x");
+      assertThat(value.all()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void argumentsWithoutSecretsAreShownAsGiven() {
+      assertThat(Elect.redactArguments("bad: 'soon' and 'memory://x'", "soon", "memory://x"))
+          .isEqualTo("bad: 'soon' and 'memory://x'");
+      assertThat(Elect.redactArguments("'a b' and 'x?token=t0k'", "a b", "--b=x?token=t0k"))
+          .isEqualTo("'a b' and 'x?token=***'");
+    }
+  }
+
+  @Nested
+  class TheBackendFromAFile {
+
+    @TempDir
+    Path dir;
+
+    private Path file(String content) throws IOException {
+      return Files.writeString(dir.resolve("backend"), content);
+    }
+
+    @Test
+    void isReadAsOneLine() throws IOException {
+      Path f = file("memory://from-file\n");
+      Run run = Run.of("status", "--backend-file", f.toString(), "--election", "x");
+      assertThat(run.code()).as("%s", run).isEqualTo(Elect.FAILURE); // nobody leads
+      assertThat(run.out()).contains("leader:   none");
+    }
+
+    @Test
+    void whoseUriIsRefusedIsShownRedacted() throws IOException {
+      Path f = file("zookeeper://bob:hunter2@127.0.0.1:1/x?token=hunter2\n");
+      Run run = Run.of("run", "--backend-file", f.toString(), "--election", "x",
+          "--renew-deadline", "20s", "--", "true"); // refused settings: the URI is not needed
+      assertThat(run.code()).isEqualTo(Elect.USAGE);
+      assertThat(run.all()).doesNotContain("hunter2");
+
+      Path bad = file("zoo keeper://bob:hunter2@h:1/x\n");
+      Run malformed = Run.of("status", "--backend-file", bad.toString(), "--election", "x");
+      assertThat(malformed.code()).isEqualTo(Elect.USAGE);
+      assertThat(malformed.err()).contains("the URI in --backend-file " + bad + " '***' is not a URI");
+      assertThat(malformed.all()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void thatIsMissingEmptyOrLongerThanALineIsRefusedWithoutShowingIt() throws IOException {
+      Run missing = Run.of("status", "--backend-file", dir.resolve("none").toString(),
+          "--election", "x");
+      assertThat(missing.code()).isEqualTo(Elect.USAGE);
+      assertThat(missing.err()).contains("--backend-file " + dir.resolve("none") + ": no such file");
+
+      Path empty = file(" \n");
+      assertThat(Run.of("status", "--backend-file", empty.toString(), "--election", "x").err())
+          .contains("is empty");
+
+      Path two = file("memory://x\nhunter2\n");
+      Run lines = Run.of("status", "--backend-file", two.toString(), "--election", "x");
+      assertThat(lines.code()).isEqualTo(Elect.USAGE);
+      assertThat(lines.err()).contains("has more than one line");
+      assertThat(lines.all()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void andTheOptionTogetherAreRefused() throws IOException {
+      Path f = file("memory://x");
+      Run both = Run.of("status", "--backend", "memory://y", "--backend-file", f.toString(),
+          "--election", "x");
+      assertThat(both.code()).isEqualTo(Elect.USAGE);
+      assertThat(both.err()).contains("--backend or --backend-file, not both");
+    }
+
+    @Test
+    void orTheEnvironmentIsNeeded() {
+      Run none = Run.of("status", "--election", "x");
+      if (System.getenv(BackendOptions.ENVIRONMENT) == null) {
+        assertThat(none.code()).isEqualTo(Elect.USAGE);
+        assertThat(none.err()).contains("no store given: use --backend URI, --backend-file PATH "
+            + "or the environment variable ELECT_BACKEND");
+      }
+      assertThat(Run.of("status", "--help").out()).contains("--backend-file=PATH")
+          .contains("ELECT_BACKEND");
+    }
+  }
+}
