@@ -5,7 +5,7 @@ import io.github.election.spi.ElectionBackendProvider;
 import java.net.URI;
 
 /**
- * Serves {@code zookeeper://host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s}
+ * Serves {@code zookeeper://[user:password@]host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s&acl=creator}
  * for {@code ElectionBackends.open}; see {@link ZooKeeperElectionBackend}. Public only for
  * {@link java.util.ServiceLoader}.
  */

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +47,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A round ({@link #poll()}): make sure the own node exists (create it, ephemeral sequential
  * and protected, if this candidate has none), list the election's children with a watch, and
- * either report {@code LEADING(czxid of the own node)} when the own node sorts first, or read
- * the first node's data and stat and report {@code FOLLOWING(its data, its czxid)}. The watch
+ * either report {@code LEADING(czxid of the own node)} when the own node is the first
+ * candidate node, or read the first candidate node's data and stat and report {@code
+ * FOLLOWING(its data, its czxid)}. Children that are no candidate nodes (a foreign name, or
+ * persistent: see {@link CandidateNodes}) are skipped, so a node planted by another client
+ * neither leads nor blocks the election. The watch
  * on the children calls {@link CandidateContext#changed()}, so that a handover takes one change
  * notification plus one round, not a retry period.
  *
@@ -127,6 +131,8 @@ final class ZooKeeperCandidate implements Candidate {
   private Node own; // guarded by lock
   private boolean leading; // guarded by lock: the last round found the own node first
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
+  /** Children named like candidate nodes but found persistent: skipped while they are listed. */
+  private final Set<String> persistent = ConcurrentHashMap.newKeySet();
   private boolean holdingOff; // guarded by lock: released, not enrolled again before holdOffUntil
   private long holdOffUntil; // guarded by lock; ticker reading
   private boolean sawOther; // guarded by lock: a hold-off round found another candidate first
@@ -289,88 +295,82 @@ final class ZooKeeperCandidate implements Candidate {
    */
   private CompletableFuture<Observation> lookOnly(Op op) {
     checkActive(op);
+    return children().thenCompose(children -> {
+      List<String> order = CandidateNodes.order(children, null, persistent);
+      return firstLive(order, null).thenApply(first -> {
+        checkActive(op);
+        if (first.isNone() || first.vanished) {
+          return Observation.following(null, LeadershipEvent.NO_TERM); // none, or it just left
+        }
+        synchronized (lock) {
+          sawOther = true; // another candidate had its chance: enrol with the next round
+        }
+        return Observation.following(first.identity, first.czxid);
+      });
+    });
+  }
+
+  /**
+   * Lists the children, decides who leads (the first live candidate node, see {@link
+   * CandidateNodes}), reads the leader's node when it is another.
+   */
+  private CompletableFuture<Observation> look(Op op, Node node, int attempt) {
+    checkActive(op);
+    return children().thenCompose(children -> {
+      if (!children.contains(node.name)) {
+        synchronized (lock) {
+          if (own == node) {
+            own = null;
+            leading = false;
+          }
+        }
+        log.info("{}: own node {} is gone (session expired or node deleted); enrolling again",
+            label, node);
+        if (attempt >= 2) {
+          throw new IllegalStateException("own node " + node.name + " vanished again");
+        }
+        return create(op).thenCompose(n -> look(op, n, attempt + 1));
+      }
+      List<String> order = CandidateNodes.order(children, node.name, persistent);
+      return firstLive(order, node.name).thenCompose(first -> {
+        if (first.vanished) {
+          if (attempt >= 3) {
+            throw new IllegalStateException("leader node " + first.name + " keeps vanishing");
+          }
+          return look(op, node, attempt + 1); // the leader just left: look again
+        }
+        if (first.isNone()) { // cannot be: the own node is listed
+          throw new IllegalStateException("own node " + node.name + " not found among "
+              + order);
+        }
+        if (first.name.equals(node.name)) {
+          return CompletableFuture.completedFuture(
+              conclude(op, node, Observation.leading(node.czxid)));
+        }
+        return CompletableFuture.completedFuture(conclude(op, node,
+            Observation.following(first.identity, first.czxid)));
+      });
+    });
+  }
+
+  /** Lists the election's children, setting the watch; none when the election node is missing. */
+  private CompletableFuture<List<String>> children() {
     return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
-        .thenCompose(event -> {
-          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-          List<String> children;
-          if (code == KeeperException.Code.NONODE) {
-            children = List.of();
-          } else {
-            require(event, KeeperException.Code.OK);
-            children = event.getChildren();
+        .thenApply(event -> {
+          if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.NONODE) {
+            return List.of();
           }
-          if (children.isEmpty()) {
-            return CompletableFuture.completedFuture(
-                Observation.following(null, LeadershipEvent.NO_TERM));
-          }
-          synchronized (lock) {
-            sawOther = true; // another candidate had its chance: enrol with the next round
-          }
-          String first = sortLikeLeaderLatch(children).get(0);
-          String leaderPath = ZKPaths.makePath(electionPath, first);
-          return call(cb -> zk.getData().inBackground(cb).forPath(leaderPath)).thenApply(data -> {
-            checkActive(op);
-            if (KeeperException.Code.get(data.getResultCode()) == KeeperException.Code.NONODE) {
-              return Observation.following(null, LeadershipEvent.NO_TERM); // it just left
-            }
-            require(data, KeeperException.Code.OK);
-            byte[] bytes = data.getData();
-            return Observation.following(bytes == null || bytes.length == 0 ? null
-                : new String(bytes, StandardCharsets.UTF_8), data.getStat().getCzxid());
-          });
+          require(event, KeeperException.Code.OK);
+          return event.getChildren();
         });
   }
 
-  /** Lists the children, decides who leads, reads the leader's node when it is another. */
-  private CompletableFuture<Observation> look(Op op, Node node, int attempt) {
-    checkActive(op);
-    return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
-        .thenCompose(event -> {
-          KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
-          List<String> children;
-          if (code == KeeperException.Code.NONODE) {
-            children = List.of();
-          } else {
-            require(event, KeeperException.Code.OK);
-            children = event.getChildren();
-          }
-          if (!children.contains(node.name)) {
-            synchronized (lock) {
-              if (own == node) {
-                own = null;
-                leading = false;
-              }
-            }
-            log.info("{}: own node {} is gone (session expired or node deleted); enrolling again",
-                label, node);
-            if (attempt >= 2) {
-              throw new IllegalStateException("own node " + node.name + " vanished again");
-            }
-            return create(op).thenCompose(n -> look(op, n, attempt + 1));
-          }
-          String first = sortLikeLeaderLatch(children).get(0);
-          if (first.equals(node.name)) {
-            return CompletableFuture.completedFuture(
-                conclude(op, node, Observation.leading(node.czxid)));
-          }
-          String leaderPath = ZKPaths.makePath(electionPath, first);
-          return call(cb -> zk.getData().inBackground(cb).forPath(leaderPath))
-              .thenCompose(data -> {
-                if (KeeperException.Code.get(data.getResultCode())
-                    == KeeperException.Code.NONODE) {
-                  if (attempt >= 3) {
-                    throw new IllegalStateException("leader node " + first + " keeps vanishing");
-                  }
-                  return look(op, node, attempt + 1); // the leader just left: look again
-                }
-                require(data, KeeperException.Code.OK);
-                byte[] bytes = data.getData();
-                String leader = bytes == null || bytes.length == 0 ? null
-                    : new String(bytes, StandardCharsets.UTF_8);
-                return CompletableFuture.completedFuture(conclude(op, node,
-                    Observation.following(leader, data.getStat().getCzxid())));
-              });
-        });
+  /** The first live candidate of order: own, or another whose node this reads. */
+  private CompletableFuture<CandidateNodes.First> firstLive(List<String> order, String ownName) {
+    return CandidateNodes.first(order, ownName, persistent,
+        name -> call(cb -> zk.getData().inBackground(cb)
+            .forPath(ZKPaths.makePath(electionPath, name))),
+        name -> backend.reportPersistent(electionPath, name));
   }
 
   /**
@@ -437,6 +437,7 @@ final class ZooKeeperCandidate implements Candidate {
         throw new IllegalStateException("node " + node.name + " came too late; deleted");
       }
       log.debug("{}: enrolled with {}", label, node);
+      backend.checkElectionAcl(electionPath);
       return node;
     });
   }
@@ -623,11 +624,16 @@ final class ZooKeeperCandidate implements Candidate {
           }
           if (error != null
               || KeeperException.Code.get(event.getResultCode()) != KeeperException.Code.OK
-              || event.getChildren().isEmpty()
-              || !sortLikeLeaderLatch(event.getChildren()).get(0).equals(ownName)) {
+              || !firstNamed(event.getChildren(), ownName).equals(ownName)) {
             context.changed();
           }
         });
+  }
+
+  /** The first of the children that may be candidates (see CandidateNodes), or "". */
+  private String firstNamed(List<String> children, String ownName) {
+    List<String> order = CandidateNodes.order(children, ownName, persistent);
+    return order.isEmpty() ? "" : order.get(0);
   }
 
   /** Sorts children as LeaderLatch does: by the part after the last {@code latch-}. */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -24,12 +25,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZKUtil;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.common.PathUtils;
 import org.apache.zookeeper.data.ACL;
 import org.slf4j.Logger;
@@ -86,6 +90,17 @@ import org.slf4j.LoggerFactory;
  * release, a candidate enrols again only with the round after it saw the next leader (or after
  * one retry period), so that its new node is not written while the next leader reads.
  *
+ * <p><b>ACL.</b> With digest authentication ({@code zookeeper://user:password@host:port/...}, or
+ * {@link Builder#digestAuth}) every node the backend creates (missing parents of the base path,
+ * election nodes, candidates' nodes) gets {@code CREATOR_ALL_ACL} unless {@link
+ * Builder#acl(NodeAcl) chosen otherwise} ({@code acl=creator|read|open}): a client without the
+ * credentials can neither delete a candidate's node nor add nodes to an election. Without
+ * authentication the nodes are open to anyone, and the backend logs a warning when it starts.
+ * Nodes that exist already keep their ACL; a candidate warns when it enrols under an election
+ * node that anyone may write to. Children of an election that are not candidate nodes (another
+ * name, or a persistent node named like one) are ignored by the rounds and by {@link #inspect},
+ * so such a node never leads and never blocks the election.
+ *
  * <p><b>Clients.</b> One Curator client serves every election and candidate of a backend. A
  * backend built from a {@link Builder#connectString connect string} owns its client, starts it
  * and closes it on {@link #close()}; a {@link Builder#client client passed in} stays open and
@@ -112,6 +127,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final String basePath;
   private final Duration sessionTimeout; // null: a client passed in without a declared timeout
   private final List<ACL> acl; // null: the client's ACLProvider
+  private final String aclDescription;
+  private final boolean aclOpen; // the nodes are known to get an ACL open to anyone
+  private final Set<String> openElectionNodes = ConcurrentHashMap.newKeySet(); // warned about
+  private final Set<String> reportedPersistent = ConcurrentHashMap.newKeySet();
   private final String label;
   private final ScheduledThreadPoolExecutor io;
   private final Set<ZooKeeperCandidate> candidates = ConcurrentHashMap.newKeySet();
@@ -123,7 +142,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   private ZooKeeperElectionBackend(Builder b) {
     this.basePath = b.basePath;
-    this.acl = b.acl;
+    this.acl = b.resolvedAcl();
     this.label = "zookeeper-" + IDS.incrementAndGet();
     if (b.client != null) {
       this.client = b.client;
@@ -146,6 +165,14 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       this.ownsClient = true;
       this.sessionTimeout = b.sessionTimeout();
     }
+    // a client the backend makes has Curator's default ACLProvider: OPEN_ACL_UNSAFE
+    NodeAcl choice = b.acl != null ? null : b.aclPreset != null ? b.aclPreset
+        : b.digestUser != null ? NodeAcl.CREATOR : ownsClient ? NodeAcl.OPEN : null;
+    List<ACL> known = choice != null ? choice.acl : acl;
+    this.aclOpen = known != null && opensToAnyone(known);
+    this.aclDescription = choice != null
+        ? "acl=" + choice.uriValue() + ", " + describe(choice.acl)
+        : known != null ? describe(known) : "the client's ACLProvider";
     this.io = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, label + "-io");
       t.setDaemon(true);
@@ -163,10 +190,16 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
         firstConnection.complete(null);
       }
     }
-    log.info("{}: backend on {} (base path {}, session timeout {}, {} client)", label,
+    log.info("{}: backend on {} (base path {}, session timeout {}, {} client, ACL {})", label,
         client.getZookeeperClient().getCurrentConnectionString(), basePath,
         sessionTimeout == null ? "as the client's" : ElectionSettings.format(sessionTimeout),
-        ownsClient ? "own" : "caller's");
+        ownsClient ? "own" : "caller's", aclDescription);
+    if (aclOpen) {
+      log.warn("{}: the nodes of its elections are created with an ACL open to anyone ({}): any "
+          + "client that reaches ZooKeeper can delete the leader's node and add nodes to the "
+          + "elections. With digest authentication (zookeeper://user:password@host:port/..., or "
+          + "digestAuth) nodes default to acl=creator", label, aclDescription);
+    }
   }
 
   /** Starts building a backend; see {@link Builder}. */
@@ -257,7 +290,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   /**
    * Looks at who leads an election without taking part: lists the election's children (no
-   * watch) and reads the data and stat of the one that sorts first. The term is that node's
+   * watch) and reads the data and stat of the first candidate node (children of other names,
+   * and persistent nodes named like candidate nodes, are skipped). The term is that node's
    * {@code czxid}; {@code since} is empty, because ZooKeeper does not record when a node came
    * first (its creation time may be earlier). Bounded by the client's connection timeout.
    *
@@ -297,8 +331,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     try {
       client.getChildren().inBackground((c, listing) -> {
         KeeperException.Code code = KeeperException.Code.get(listing.getResultCode());
-        if (code == KeeperException.Code.NONODE
-            || (code == KeeperException.Code.OK && listing.getChildren().isEmpty())) {
+        if (code == KeeperException.Code.NONODE) {
           result.complete(new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null));
           return;
         }
@@ -306,24 +339,39 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
           result.completeExceptionally(KeeperException.create(code, path));
           return;
         }
-        String first = ZooKeeperCandidate.sortLikeLeaderLatch(listing.getChildren()).get(0);
-        client.getData().inBackground((c2, data) -> {
-          KeeperException.Code code2 = KeeperException.Code.get(data.getResultCode());
-          if (code2 == KeeperException.Code.NONODE && attempt < 3) {
-            inspect(election, path, attempt + 1, result); // the leader just left: look again
-          } else if (code2 != KeeperException.Code.OK) {
-            result.completeExceptionally(KeeperException.create(code2, data.getPath()));
-          } else {
-            byte[] bytes = data.getData();
-            String leader = bytes == null || bytes.length == 0 ? null
-                : new String(bytes, StandardCharsets.UTF_8);
-            result.complete(new LeaderInfo(election, leader, data.getStat().getCzxid(), null));
-          }
-        }).forPath(ZKPaths.makePath(path, first));
+        Set<String> persistent = ConcurrentHashMap.newKeySet();
+        List<String> order = CandidateNodes.order(listing.getChildren(), null, persistent);
+        CandidateNodes.first(order, null, persistent, name -> read(ZKPaths.makePath(path, name)),
+            name -> reportPersistent(path, name)).whenComplete((first, e) -> {
+              if (e != null) {
+                result.completeExceptionally(e instanceof CompletionException
+                    && e.getCause() != null ? e.getCause() : e);
+              } else if (first.vanished && attempt < 3) {
+                inspect(election, path, attempt + 1, result); // the leader just left: look again
+              } else if (first.vanished) {
+                result.completeExceptionally(KeeperException.create(KeeperException.Code.NONODE,
+                    ZKPaths.makePath(path, first.name)));
+              } else if (first.isNone()) {
+                result.complete(new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null));
+              } else {
+                result.complete(new LeaderInfo(election, first.identity, first.czxid, null));
+              }
+            });
       }).forPath(path);
     } catch (Exception e) {
       result.completeExceptionally(e);
     }
+  }
+
+  /** Reads a node's data and stat in the background. */
+  private CompletableFuture<CuratorEvent> read(String path) {
+    CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
+    try {
+      client.getData().inBackground((c, event) -> f.complete(event)).forPath(path);
+    } catch (Exception e) {
+      f.completeExceptionally(e);
+    }
+    return f;
   }
 
   /**
@@ -381,6 +429,80 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   List<ACL> acl() {
     return acl;
+  }
+
+  /**
+   * After a candidate enrolled: reads the ACL of the election node and warns when it lets
+   * anyone create or delete candidate nodes (ZooKeeper checks both on the parent), which this
+   * backend's own ACL cannot prevent when the node was made before, by another client or
+   * without authentication. Warns again only after a check found it closed. In the background;
+   * skipped when this backend's ACL is open (warned about at start).
+   */
+  void checkElectionAcl(String path) {
+    if (aclOpen || closed.get()) {
+      return;
+    }
+    try {
+      client.getACL().inBackground((c, event) -> {
+        if (KeeperException.Code.get(event.getResultCode()) != KeeperException.Code.OK) {
+          return;
+        }
+        List<ACL> found = event.getACLList();
+        if (!opensToAnyone(found)) {
+          openElectionNodes.remove(path);
+        } else if (openElectionNodes.add(path)) {
+          log.warn("{}: election node {} has an ACL open to anyone ({}), although this backend "
+              + "creates nodes with {}: any client that reaches ZooKeeper can delete the "
+              + "leader's node and add nodes to this election. ZooKeeper keeps the ACL a node "
+              + "was created with: set it (zkCli: addauth digest user:password, then setAcl {} "
+              + "auth::cdrwa), or delete the node while it has no children", label, path,
+              describe(found), aclDescription, path);
+        }
+      }).forPath(path);
+    } catch (Exception e) {
+      log.debug("{}: cannot read the ACL of {}: {}", label, path, e.toString());
+    }
+  }
+
+  /** A child of an election named like a candidate node was found persistent: warns once. */
+  void reportPersistent(String electionPath, String name) {
+    String path = ZKPaths.makePath(electionPath, name);
+    if (reportedPersistent.size() > 1000) {
+      reportedPersistent.clear(); // bounded: a flood of planted nodes is warned about again
+    }
+    if (reportedPersistent.add(path)) {
+      log.warn("{}: ignoring {}: named like a candidate's node but persistent (ephemeralOwner "
+          + "0), so no candidate holds it; another client made it (check the ACL of {}), and "
+          + "it can be deleted", label, path, electionPath);
+    }
+  }
+
+  /** Whether the ACL gives world:anyone more than READ. */
+  static boolean opensToAnyone(List<ACL> acl) {
+    for (ACL a : acl) {
+      if (ZooDefs.Ids.ANYONE_ID_UNSAFE.equals(a.getId())
+          && (a.getPerms() & ~ZooDefs.Perms.READ) != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An ACL as zkCli writes it ({@code world:anyone:cdrwa, auth::cdrwa}), without hashes. */
+  static String describe(List<ACL> acl) {
+    StringBuilder out = new StringBuilder();
+    for (ACL a : acl) {
+      if (out.length() > 0) {
+        out.append(", ");
+      }
+      String id = a.getId().getId();
+      if (a.getId().getScheme().equals("digest") && id.indexOf(':') >= 0) {
+        id = id.substring(0, id.indexOf(':')) + ":***"; // user:hash of the password
+      }
+      out.append(a.getId().getScheme()).append(':').append(id).append(':')
+          .append(ZKUtil.getPermString(a.getPerms()));
+    }
+    return out.toString();
   }
 
   boolean isClosed() {
@@ -549,6 +671,48 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   }
 
   /**
+   * The usual ACLs for the nodes a backend creates; see {@link Builder#acl(NodeAcl)}. In a
+   * {@code zookeeper://} URI: {@code acl=creator}, {@code acl=read}, {@code acl=open}.
+   */
+  public enum NodeAcl {
+    /** {@code creator}: {@code ZooDefs.Ids.CREATOR_ALL_ACL}; needs digest authentication. */
+    CREATOR(ZooDefs.Ids.CREATOR_ALL_ACL),
+    /** {@code read}: all permissions for the creator, READ for anyone; needs digest auth. */
+    READ(List.of(new ACL(ZooDefs.Perms.ALL, ZooDefs.Ids.AUTH_IDS),
+        new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE))),
+    /** {@code open}: {@code ZooDefs.Ids.OPEN_ACL_UNSAFE}, all permissions for anyone. */
+    OPEN(ZooDefs.Ids.OPEN_ACL_UNSAFE);
+
+    private final List<ACL> acl;
+
+    NodeAcl(List<ACL> acl) {
+      this.acl = List.copyOf(acl);
+    }
+
+    /** The value of the URI parameter {@code acl}: {@code creator}, {@code read}, {@code open}. */
+    public String uriValue() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The choice a URI parameter value names, ignoring case.
+     *
+     * @throws IllegalArgumentException naming the setting {@code acl} and the value, and the
+     *     values known
+     */
+    public static NodeAcl fromUriValue(String value) {
+      Objects.requireNonNull(value, "value");
+      for (NodeAcl a : values()) {
+        if (a.uriValue().equalsIgnoreCase(value)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("acl '" + value
+          + "' must be one of creator, read, open");
+    }
+  }
+
+  /**
    * Builds a {@link ZooKeeperElectionBackend}, validating each setting as it is given. Give
    * either a {@link #connectString} (the backend makes, owns and closes its client) or a
    * started {@link #client}. Not thread-safe.
@@ -561,6 +725,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     private Duration sessionTimeout;
     private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
     private List<ACL> acl;
+    private NodeAcl aclPreset;
     private String digestUser;
     private String digestPassword;
 
@@ -633,10 +798,39 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
 
     /**
-     * The ACL of the nodes the backend creates (the election nodes, their parents, and the
-     * candidates' nodes). Default: the client's {@code ACLProvider}, which for a client the
-     * backend makes is {@code OPEN_ACL_UNSAFE}. Every candidate needs READ on the election
-     * node's children and the candidates' nodes, and CREATE and DELETE on the election node.
+     * The ACL of the nodes the backend creates (the base path's missing parents, the election
+     * nodes, and the candidates' nodes), as one of the usual choices; URI parameter {@code
+     * acl=creator|read|open}. Replaces an ACL given before by {@link #acl(List)}.
+     *
+     * <ul>
+     *   <li>{@link NodeAcl#CREATOR CREATOR} ({@code creator}), the default with {@link
+     *       #digestAuth}: {@code ZooDefs.Ids.CREATOR_ALL_ACL}, all permissions for the digest
+     *       user, none for anyone else;
+     *   <li>{@link NodeAcl#READ READ} ({@code read}): as {@code creator}, plus READ for anyone,
+     *       so that clients without credentials can see who leads ({@code elect status});
+     *   <li>{@link NodeAcl#OPEN OPEN} ({@code open}), the default without authentication:
+     *       {@code OPEN_ACL_UNSAFE}, all permissions for anyone (world:anyone).
+     * </ul>
+     *
+     * <p>{@code CREATOR} and {@code READ} need {@link #digestAuth} on a client the backend
+     * makes; a client passed in must be authenticated by the caller, or ZooKeeper refuses the
+     * nodes ({@code InvalidACL}). A backend whose nodes are open to anyone logs a warning when
+     * it starts. ZooKeeper keeps the ACL a node was created with: nodes that exist already
+     * (a base path made earlier without authentication) keep theirs, and a candidate that
+     * enrols under an election node that anyone may write to logs a warning.
+     */
+    public Builder acl(NodeAcl acl) {
+      this.aclPreset = Objects.requireNonNull(acl, "acl");
+      this.acl = null;
+      return this;
+    }
+
+    /**
+     * The ACL of the nodes the backend creates (the base path's missing parents, the election
+     * nodes, and the candidates' nodes), given in full. Replaces a choice made before by
+     * {@link #acl(NodeAcl)}. Default: see {@link #acl(NodeAcl)}; for a client passed in
+     * without digest authentication, its {@code ACLProvider}. Every candidate needs READ on the
+     * election node and the candidates' nodes, and CREATE and DELETE on the election node.
      *
      * @throws IllegalArgumentException if empty
      */
@@ -647,14 +841,15 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       }
       acl.forEach(a -> Objects.requireNonNull(a, "acl entry"));
       this.acl = List.copyOf(acl);
+      this.aclPreset = null;
       return this;
     }
 
     /**
      * Authenticates the client the backend makes with ZooKeeper's {@code digest} scheme, as
-     * {@code user:password}. Combine with {@link #acl} (e.g. {@code
-     * ZooDefs.Ids.CREATOR_ALL_ACL}) to protect the nodes. Not available with a client passed in
-     * (authenticate that client yourself).
+     * {@code user:password}. The nodes the backend creates then default to {@link
+     * NodeAcl#CREATOR} (see {@link #acl(NodeAcl)}): only clients of the same user can change
+     * the elections. Not available with a client passed in (authenticate that client yourself).
      *
      * @throws IllegalArgumentException if user is blank or contains ':'
      */
@@ -675,8 +870,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
      * background: this method does not wait for the connection.
      *
      * @throws IllegalStateException if neither or both of connectString and client were given
-     * @throws IllegalArgumentException if a client passed in is not started, or digest auth is
-     *     combined with a client passed in
+     * @throws IllegalArgumentException if a client passed in is not started, digest auth is
+     *     combined with a client passed in, or an ACL that names the creator ({@code creator},
+     *     {@code read}, or the {@code auth} scheme) is asked of a client the backend makes
+     *     without digest auth
      */
     public ZooKeeperElectionBackend build() {
       if (connectString == null && client == null) {
@@ -697,7 +894,31 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
               + "') needs a client made by the backend; authenticate the client passed in");
         }
       }
+      if (client == null && digestUser == null) {
+        if (aclPreset == NodeAcl.CREATOR || aclPreset == NodeAcl.READ) {
+          throw new IllegalArgumentException("acl '" + aclPreset.uriValue()
+              + "' needs digest authentication: give user:password@ in the zookeeper URI, or "
+              + "digestAuth(user, password); without it ZooKeeper knows no creator to grant "
+              + "the nodes to");
+        }
+        if (acl != null && acl.stream().anyMatch(a -> a.getId().getScheme().equals("auth"))) {
+          throw new IllegalArgumentException("acl [" + describe(acl)
+              + "] names the creator (scheme 'auth') and needs digest authentication: give "
+              + "digestAuth(user, password)");
+        }
+      }
       return new ZooKeeperElectionBackend(this);
+    }
+
+    /** The ACL to create nodes with; null: the client's ACLProvider. */
+    private List<ACL> resolvedAcl() {
+      if (acl != null) {
+        return acl;
+      }
+      if (aclPreset != null) {
+        return aclPreset.acl;
+      }
+      return digestUser != null ? NodeAcl.CREATOR.acl : null;
     }
 
     private Duration sessionTimeout() {

@@ -9,15 +9,18 @@ import java.util.Objects;
 
 /**
  * Reads a {@code zookeeper://} URI into a {@link ZooKeeperElectionBackend.Builder}:
- * {@code zookeeper://[user:password@]host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s}.
- * The user information, when present, is used for digest authentication. Durations are read
+ * {@code zookeeper://[user:password@]host:port[,host:port]/base/path?sessionTimeout=15s&connectionTimeout=5s&acl=creator}.
+ * The user information, when present, is used for digest authentication, and the nodes then
+ * default to {@code acl=creator}; {@code acl} takes {@code creator}, {@code read} or {@code
+ * open} (see {@link ZooKeeperElectionBackend.Builder#acl(ZooKeeperElectionBackend.NodeAcl)}).
+ * Durations are read
  * by {@link ElectionSettings#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
  * 2m}, {@code PT15S}).
  */
 final class ZooKeeperUri {
 
   static final String FORM = "zookeeper://[user:password@]host:port[,host:port]/base/path"
-      + "?sessionTimeout=15s&connectionTimeout=5s";
+      + "?sessionTimeout=15s&connectionTimeout=5s&acl=creator|read|open";
 
   private ZooKeeperUri() {
   }
@@ -82,10 +85,13 @@ final class ZooKeeperUri {
           case "connectionTimeout":
             b.connectionTimeout(ElectionSettings.parseDuration(value, key));
             break;
+          case "acl":
+            b.acl(ZooKeeperElectionBackend.NodeAcl.fromUriValue(value));
+            break;
           default:
             throw new IllegalArgumentException("unknown parameter '" + key
                 + "' in zookeeper URI '" + redact(uri)
-                + "'; known: sessionTimeout, connectionTimeout");
+                + "'; known: sessionTimeout, connectionTimeout, acl");
         }
       }
     }

@@ -3,6 +3,7 @@ package io.github.election.zookeeper;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.TransitionRecorder;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.SafetyMonitor;
 import io.github.election.tck.Timings;
@@ -10,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
@@ -38,6 +41,8 @@ final class Group implements AutoCloseable {
   }
 
   final SafetyMonitor monitor = new SafetyMonitor();
+  /** Every leader identity any member's view has named, recorded without coalescing. */
+  final Set<String> leadersSeen = ConcurrentHashMap.newKeySet();
   final List<Member> members = new ArrayList<>();
   private final String name;
   private final Timings timings;
@@ -52,11 +57,19 @@ final class Group implements AutoCloseable {
     ElectionBackend backend = backends.get();
     LeaderElection election = timings.applyTo(LeaderElection.builder(backend))
         .name(name).identity(identity).drainTimeout(Duration.ZERO)
-        .transitionRecorder(monitor.recorder()).build();
+        .transitionRecorder(recorder()).build();
     Member m = new Member(identity, backend, election);
     members.add(m);
     election.start();
     return m;
+  }
+
+  private TransitionRecorder recorder() {
+    TransitionRecorder checked = monitor.recorder();
+    return (previous, next) -> {
+      next.leader().ifPresent(leadersSeen::add);
+      checked.record(previous, next);
+    };
   }
 
   /** Waits until exactly one of the members leads and the others follow it, and returns it. */
