@@ -494,7 +494,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
     f.whenComplete((value, error) -> {
       timer.cancel(false);
       Throwable cause = error == null ? null : SharedLease.unwrap(error);
-      if (error != null && isConnectionFailure(cause)) {
+      if (error != null && isConnectionFailure(cause)
+          && !(cause instanceof EtcdUnreachableException)) {
         cause = new EtcdUnreachableException(what + " failed: etcd at " + endpoints
             + " is unreachable: " + describe(cause), cause);
       }

@@ -1355,9 +1355,11 @@ public abstract class ElectionCompatibilityKit {
 
     /**
      * Checks rule F4 for candidates whose fault healed at {@code healedAt} (System.nanoTime()):
-     * each is FOLLOWER or LEADER within P + recovery, and stays so for R after that (a view
-     * left from before the fault, never confirmed again, would lapse within R), and its current
-     * uninterrupted stretch out of UNKNOWN began within the bound.
+     * each is FOLLOWER or LEADER within P + recovery, and, looked at once R more has passed (by
+     * then a view left from before the fault and never confirmed since has lapsed), its current
+     * uninterrupted stretch out of UNKNOWN began within that bound. A dip into UNKNOWN right
+     * after the heal (the heal resets connections, which some clients take a moment to replace)
+     * is allowed as long as it ends within the bound.
      */
     private void assertBack(Collection<Participant> healed, long healedAt) {
       Duration bound = timings.recoveryBound();
@@ -1366,18 +1368,13 @@ public abstract class ElectionCompatibilityKit {
         await(p.identity() + " is FOLLOWER or LEADER again after the fault healed",
             left.isNegative() ? Duration.ZERO : left, () -> p.state() != LeadershipState.UNKNOWN);
       }
-      Duration watch = timings.renewDeadline().plus(timings.handover());
-      try {
-        Awaitility.await("healed candidates stay FOLLOWER or LEADER").during(watch)
-            .atMost(watch.plus(timings.handover())).pollInterval(Duration.ofMillis(10))
-            .until(() -> healed.stream().allMatch(p -> p.state() != LeadershipState.UNKNOWN));
-      } catch (ConditionTimeoutException e) {
-        throw new AssertionError("F4: a healed candidate fell back to UNKNOWN within R of being "
-            + "back, so its view was not confirmed by the store: " + healed, e);
-      }
+      // an observation window, not a wait for a condition: a stale view lapses within R
+      holdFault(bound.plus(timings.renewDeadline()).plus(timings.handover())
+          .minus(nanos(nanosSince(healedAt))));
       for (Participant p : healed) {
-        long since = monitor.backSince(p.identity()).orElseThrow(
-            () -> new AssertionError(p.identity() + " is UNKNOWN"));
+        long since = monitor.backSince(p.identity()).orElseThrow(() -> new AssertionError(
+            "F4: " + p.identity() + " fell back to UNKNOWN after the fault healed, so the store "
+                + "had not confirmed its view: " + p.current()));
         assertThat(nanos(Math.max(0, since - healedAt)))
             .as("F4: time %s stayed UNKNOWN after the fault healed (bound P + recovery)",
                 p.identity())
