@@ -1,6 +1,7 @@
 package io.github.election.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.election.LeaderElection;
@@ -82,6 +83,29 @@ class EtcdSecurityTest {
     Awaitility.await("without a client certificate etcd cannot be read")
         .during(EtcdFixture.TIMINGS.renewDeadline()).atMost(BOUND)
         .until(() -> refused.state() == LeadershipState.UNKNOWN);
+  }
+
+  @Test
+  @DisplayName("an https endpoint without a CA file is TLS with the JVM's trust store, never plaintext; mixed schemes are refused")
+  void httpsWithoutCaFileNeverTalksPlaintext() {
+    EtcdCluster etcd = EtcdCluster.start(1); // plaintext only
+    closeables.add(etcd);
+    String address = "127.0.0.1:" + etcd.member(0).clientPort;
+    EtcdElectionBackend https = EtcdElectionBackend.builder().endpoints("https://" + address)
+        .build();
+    closeables.add(https);
+    LeaderElection e = start(https, "https-no-ca");
+    Awaitility.await("a TLS client cannot read a plaintext etcd")
+        .during(EtcdFixture.TIMINGS.renewDeadline()).atMost(BOUND)
+        .until(() -> e.state() == LeadershipState.UNKNOWN);
+    // the same server, reached over plaintext, elects: the endpoint was reachable all along
+    EtcdElectionBackend plain = EtcdElectionBackend.builder().endpoints("http://" + address).build();
+    closeables.add(plain);
+    LeaderElection p = start(plain, "plaintext");
+    Awaitility.await("leads over plaintext").atMost(BOUND).until(p::isLeader);
+    assertThatThrownBy(() -> EtcdElectionBackend.builder()
+        .endpoints("https://" + address, "http://127.0.0.1:1").build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mix http and https");
   }
 
   @Test

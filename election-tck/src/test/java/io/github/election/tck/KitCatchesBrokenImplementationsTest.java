@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.platform.engine.FilterResult;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.TestTag;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -61,7 +62,9 @@ class KitCatchesBrokenImplementationsTest {
       }
       String method = ((MethodSource) descriptor.getSource().get()).getMethodName();
       boolean mine = m.rules().stream().anyMatch(r -> method.startsWith(r + "_"));
-      return mine ? FilterResult.included(method) : FilterResult.excluded(method);
+      // the tests that hold a fault for 30 s have faster siblings of the same rule
+      boolean slow = descriptor.getTags().contains(TestTag.create(ElectionCompatibilityKit.SLOW));
+      return mine && !slow ? FilterResult.included(method) : FilterResult.excluded(method);
     };
     LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
         .selectors(selectClass(MutantKit.class)).filters(onlyItsRules).build();
