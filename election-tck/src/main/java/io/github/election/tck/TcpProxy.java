@@ -45,13 +45,30 @@ public final class TcpProxy implements AutoCloseable {
    * @throws UncheckedIOException if no port can be bound
    */
   public TcpProxy(String targetHost, int targetPort) {
+    this(targetHost, targetPort, 0);
+  }
+
+  /**
+   * Starts a proxy to {@code targetHost:targetPort} on port {@code listenPort} of 127.0.0.1 (0:
+   * a free one), for tests where a store appears at an address its clients already use.
+   *
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public TcpProxy(String targetHost, int targetPort, int listenPort) {
     this.target = new InetSocketAddress(targetHost, targetPort);
     this.label = "tcp-proxy-" + IDS.incrementAndGet() + "->" + targetPort;
+    ServerSocket bound = null;
     try {
-      server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      bound = new ServerSocket();
+      bound.setReuseAddress(true);
+      bound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), listenPort), 50);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind a proxy port on 127.0.0.1", e);
+      if (bound != null) {
+        closeQuietly(bound);
+      }
+      throw new UncheckedIOException("cannot bind proxy port " + listenPort + " on 127.0.0.1", e);
     }
+    server = bound;
     Thread acceptor = new Thread(this::accept, label + "-accept");
     acceptor.setDaemon(true);
     acceptor.start();
