@@ -1,5 +1,6 @@
 package io.github.election.tck;
 
+import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionBackendProvider;
 import java.net.URI;
@@ -24,7 +25,7 @@ public final class InMemoryBackendProvider implements ElectionBackendProvider {
   public ElectionBackend open(URI uri) {
     String name = uri.getAuthority() != null ? uri.getAuthority() : uri.getSchemeSpecificPart();
     if (name == null || name.isBlank() || name.startsWith("/")) {
-      throw new IllegalArgumentException("memory URI '" + uri
+      throw new IllegalArgumentException("memory URI '" + ElectionBackends.redact(uri)
           + "' has no store name; expected memory://NAME");
     }
     return InMemoryElectionStore.named(name).connect();
