@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -68,9 +69,16 @@ import org.slf4j.LoggerFactory;
  * interruption before.
  *
  * <p><b>Threads.</b> Requests are blocking fabric8 calls, run on a small bounded pool owned by
- * the backend ({@link Builder#ioThreads(int)}); one watch per Lease name tells the candidates of
- * this backend when the Lease was released or taken over. The backend is thread-safe; {@link
- * #close()} stops the pool, the watches and, if the backend made it, the client.
+ * the backend ({@link Builder#ioThreads(int)}), each bounded by a quarter of the election's
+ * renew deadline whatever the client's configured timeouts; one watch per Lease name tells the
+ * candidates of this backend when the Lease was released or taken over (it starts on a thread
+ * of its own, since fabric8 waits for its handshake without a timeout). The backend is
+ * thread-safe; {@link #close()} stops the pool, the watches and, if the backend made it, the
+ * client.
+ *
+ * <p><b>Unreachable API server.</b> A request that gets no HTTP answer fails with a reason that
+ * names the API server's {@code host:port} and the cause (refused, no answer within the
+ * request's time, a host name that does not resolve), which the engine logs.
  *
  * <p><b>Permissions.</b> The identity needs {@code get}, {@code create}, {@code update} and
  * {@code watch} on {@code leases.coordination.k8s.io} in the namespace; the jar holds an example
@@ -98,9 +106,11 @@ public final class KubernetesElectionBackend implements ElectionBackend {
   private final String namespace;
   private final String leasePrefix;
   private final String label;
+  private final String apiServer;
   private final ThreadPoolExecutor io;
   private final ScheduledThreadPoolExecutor timer;
-  private final Map<Integer, KubernetesClient> clientsByTimeout = new ConcurrentHashMap<>();
+  /** Derived clients by request timeout and watch reconnect interval. */
+  private final Map<List<Integer>, KubernetesClient> derivedClients = new ConcurrentHashMap<>();
   private final Set<LeaseCandidate> candidates = ConcurrentHashMap.newKeySet();
   private final Map<String, LeaseWatch> watches = new HashMap<>(); // guarded by itself
   private volatile boolean closed;
@@ -114,6 +124,7 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     int id = IDS.incrementAndGet();
     this.label = "kubernetes[" + namespace + (leasePrefix.isEmpty() ? "" : "/" + leasePrefix)
         + "]#" + id;
+    this.apiServer = Unreachable.address(client.getConfiguration().getMasterUrl());
     this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 10, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(4096), threads("election-kubernetes-io-" + id));
     this.io.allowCoreThreadTimeOut(true);
@@ -209,7 +220,13 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     }
     try {
       return CompletableFuture.supplyAsync(() -> {
-        Lease l = leases(INSPECT_TIMEOUT_MILLIS).withName(lease).get();
+        Lease l;
+        try {
+          l = leases(INSPECT_TIMEOUT_MILLIS).withName(lease).get();
+        } catch (KubernetesClientException e) {
+          throw Unreachable.of("get of Lease " + namespace + "/" + lease, apiServer,
+              INSPECT_TIMEOUT_MILLIS, e);
+        }
         LeaseSpec spec = l == null ? null : l.getSpec();
         String holder = spec == null ? null : spec.getHolderIdentity();
         if (holder == null || holder.isEmpty() || spec.getRenewTime() == null) {
@@ -278,6 +295,11 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     return label;
   }
 
+  /** {@code host:port} of the API server, for messages. */
+  String apiServer() {
+    return apiServer;
+  }
+
   ThreadPoolExecutor io() {
     return io;
   }
@@ -297,11 +319,29 @@ public final class KubernetesElectionBackend implements ElectionBackend {
    * HTTP client of the base one and are never closed by themselves.
    */
   NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases(int timeoutMillis) {
-    KubernetesClient c = clientsByTimeout.computeIfAbsent(timeoutMillis, t -> {
-      RequestConfig rc = new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-          .withRequestTimeout(t).withRequestRetryBackoffLimit(0).build();
-      return client.newClient(rc).adapt(KubernetesClient.class);
-    });
+    return leases(timeoutMillis, 0);
+  }
+
+  /**
+   * The same, for a watch: one whose reconnect interval is at most {@code reconnectMillis}
+   * (0: as configured). fabric8 doubles the interval after each failed reconnect, up to 32
+   * times the first one, with no limit on the attempts; a first interval of P/32 (at least
+   * 10 ms) keeps that growth within the retry period P (or 320 ms), where fabric8's default
+   * (1 s, so up to 32 s) would keep a watch down for half a minute after an outage.
+   */
+  NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases(int timeoutMillis,
+      int reconnectMillis) {
+    KubernetesClient c = derivedClients.computeIfAbsent(List.of(timeoutMillis, reconnectMillis),
+        k -> {
+          RequestConfig base = client.getConfiguration().getRequestConfig();
+          RequestConfigBuilder rc = new RequestConfigBuilder(base)
+              .withRequestTimeout(timeoutMillis).withRequestRetryBackoffLimit(0);
+          Integer configured = base.getWatchReconnectInterval();
+          if (reconnectMillis > 0 && (configured == null || configured > reconnectMillis)) {
+            rc.withWatchReconnectInterval(reconnectMillis);
+          }
+          return client.newClient(rc.build()).adapt(KubernetesClient.class);
+        });
     return c.leases().inNamespace(namespace);
   }
 
@@ -322,15 +362,19 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     return null;
   }
 
-  /** The candidate joins the watch of its Lease name, which is started if it is not running. */
-  void watch(LeaseCandidate c, int timeoutMillis) {
+  /**
+   * The candidate joins the watch of its Lease name, which is started if it is not running;
+   * the watch's requests give up after {@code timeoutMillis} and it reconnects at least every
+   * {@code reconnectMillis} (the settings of the candidate that started it).
+   */
+  void watch(LeaseCandidate c, int timeoutMillis, int reconnectMillis) {
     LeaseWatch w;
     synchronized (watches) {
       if (closed) {
         return;
       }
       w = watches.computeIfAbsent(c.leaseName(),
-          n -> new LeaseWatch(this, n, timeoutMillis));
+          n -> new LeaseWatch(this, n, timeoutMillis, reconnectMillis));
       w.add(c);
     }
     w.ensureStarted();

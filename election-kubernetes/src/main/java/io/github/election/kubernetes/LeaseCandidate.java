@@ -75,6 +75,7 @@ final class LeaseCandidate implements Candidate {
   private final long pollBudgetNanos;
   private final long releaseBudgetNanos;
   private final int requestTimeoutMillis;
+  private final int watchReconnectMillis;
 
   // guarded by this
   private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
@@ -111,6 +112,9 @@ final class LeaseCandidate implements Candidate {
     this.releaseBudgetNanos = renewNanos / 4 * 3;
     this.requestTimeoutMillis = (int) Math.max(50, Math.min(Integer.MAX_VALUE,
         TimeUnit.NANOSECONDS.toMillis(renewNanos / 4)));
+    // fabric8's reconnect backoff grows to 32 times its first interval: at most P
+    this.watchReconnectMillis = (int) Math.max(10, Math.min(Integer.MAX_VALUE,
+        TimeUnit.NANOSECONDS.toMillis(retryNanos / 32)));
   }
 
   /** {@code leaseDurationSeconds}: D rounded up to whole seconds. */
@@ -237,7 +241,7 @@ final class LeaseCandidate implements Candidate {
       watch = !leaving;
     }
     if (watch) {
-      backend.watch(this, requestTimeoutMillis);
+      backend.watch(this, requestTimeoutMillis, watchReconnectMillis);
     }
     try {
       for (int attempt = 0; attempt < 2; attempt++) {
@@ -528,7 +532,8 @@ final class LeaseCandidate implements Candidate {
     if (e.getCode() == 403 || e.getCode() == 401) {
       return new Forbidden(Forbidden.describe(verb, backend, e), e);
     }
-    return e;
+    return Unreachable.of(verb + " of Lease " + backend.namespaceName() + "/" + leaseName,
+        backend.apiServer(), requestTimeoutMillis, e);
   }
 
   private void requireTime(long deadline, String what) {
@@ -578,7 +583,8 @@ final class LeaseCandidate implements Candidate {
     });
     long left = budgetNanos - (ticker.read() - start);
     ScheduledFuture<?> timeout = backend.schedule(() -> answer.completeExceptionally(
-        new TimeoutException(what + " of Lease " + leaseName + " got no answer within "
+        new TimeoutException(what + " of Lease " + backend.namespaceName() + "/" + leaseName
+            + " got no answer from API server " + backend.apiServer() + " within "
             + ElectionSettings.format(java.time.Duration.ofNanos(budgetNanos)))), left);
     if (timeout != null) {
       answer.whenComplete((v, e) -> timeout.cancel(false));

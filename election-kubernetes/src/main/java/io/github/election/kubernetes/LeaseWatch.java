@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.WatcherException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArraySet;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +18,13 @@ import org.slf4j.LoggerFactory;
  * candidate filters); polls stay the source of truth, so a watch that is down costs latency,
  * never safety. Started lazily by the candidates' polls, restarted by them after a failure (at
  * most once a second), closed with its last member or with the backend.
+ *
+ * <p><b>Starting.</b> fabric8's {@code watch()} blocks until its WebSocket handshake is
+ * answered, and no request timeout bounds that handshake: behind an address that accepts TCP
+ * and never answers it blocks until the connection is reset. So a start runs on a thread of
+ * its own ({@code election-kubernetes-watch-...}), never on the backend's request pool, whose
+ * threads the polls need; one start at a time, interrupted by {@link #close()}. (A handshake
+ * that completes after that interrupt leaves a WebSocket that only the client's close ends.)
  */
 final class LeaseWatch implements Watcher<Lease> {
 
@@ -28,6 +34,7 @@ final class LeaseWatch implements Watcher<Lease> {
   private final KubernetesElectionBackend backend;
   private final String leaseName;
   private final int timeoutMillis;
+  private final int reconnectMillis;
   private final Set<LeaseCandidate> members = new CopyOnWriteArraySet<>();
   private final Set<Waiter> waiters = new CopyOnWriteArraySet<>();
 
@@ -43,15 +50,18 @@ final class LeaseWatch implements Watcher<Lease> {
 
   // guarded by this
   private Watch handle;
-  private boolean starting;
+  private Thread starter;
+  private long startedAt;
   private boolean closed;
   private long retryAt = System.nanoTime();
   private boolean warned;
 
-  LeaseWatch(KubernetesElectionBackend backend, String leaseName, int timeoutMillis) {
+  LeaseWatch(KubernetesElectionBackend backend, String leaseName, int timeoutMillis,
+      int reconnectMillis) {
     this.backend = backend;
     this.leaseName = leaseName;
     this.timeoutMillis = timeoutMillis;
+    this.reconnectMillis = reconnectMillis;
   }
 
   void add(LeaseCandidate c) {
@@ -66,30 +76,31 @@ final class LeaseWatch implements Watcher<Lease> {
     return members.isEmpty();
   }
 
-  /** Starts the watch on the backend's pool, unless it runs, is starting, or failed just now. */
+  /**
+   * Starts the watch on a thread of its own, unless it runs, is starting, or failed (or ended)
+   * less than a second ago.
+   */
   void ensureStarted() {
     synchronized (this) {
-      if (closed || handle != null || starting || System.nanoTime() - retryAt < 0) {
+      if (closed || backend.isClosed() || handle != null || starter != null
+          || System.nanoTime() - retryAt < 0) {
         return;
       }
-      starting = true;
-    }
-    try {
-      backend.io().execute(this::open);
-    } catch (RejectedExecutionException e) {
-      synchronized (this) {
-        starting = false;
-      }
+      Thread t = new Thread(this::open, "election-kubernetes-watch-" + leaseName);
+      t.setDaemon(true);
+      starter = t;
+      startedAt = System.nanoTime();
+      t.start(); // under the lock: close() interrupts a thread that runs, never one not yet started
     }
   }
 
   private void open() {
     Watch w;
     try {
-      w = backend.leases(timeoutMillis).withName(leaseName).watch(this);
+      w = backend.leases(timeoutMillis, reconnectMillis).withName(leaseName).watch(this);
     } catch (RuntimeException e) {
       synchronized (this) {
-        starting = false;
+        starter = null;
         retryAt = System.nanoTime() + RETRY_NANOS;
       }
       if (e instanceof KubernetesClientException && ((KubernetesClientException) e).getCode() == 403) {
@@ -97,14 +108,14 @@ final class LeaseWatch implements Watcher<Lease> {
             backend.label(), leaseName,
             Forbidden.describe("watch", backend, (KubernetesClientException) e));
       } else {
-        log.debug("{}: watch of Lease {} failed to start; polls go on: {}", backend.label(),
-            leaseName, e.toString());
+        log.debug("{}: watch of Lease {} on API server {} failed to start; polls go on: {}",
+            backend.label(), leaseName, backend.apiServer(), e.toString());
       }
       return;
     }
     boolean keep;
     synchronized (this) {
-      starting = false;
+      starter = null;
       keep = !closed;
       if (keep) {
         handle = w;
@@ -157,7 +168,8 @@ final class LeaseWatch implements Watcher<Lease> {
   public void onClose(WatcherException cause) {
     synchronized (this) {
       handle = null;
-      retryAt = System.nanoTime();
+      // at once, unless this watch started less than a second ago (no loop of starts and ends)
+      retryAt = startedAt + RETRY_NANOS;
     }
     log.debug("{}: watch of Lease {} ended: {}; the next poll restarts it", backend.label(),
         leaseName, cause.toString());
@@ -174,10 +186,15 @@ final class LeaseWatch implements Watcher<Lease> {
   /** Stops the watch for good. */
   void close() {
     Watch w;
+    Thread t;
     synchronized (this) {
       closed = true;
       w = handle;
       handle = null;
+      t = starter;
+    }
+    if (t != null) {
+      t.interrupt(); // a start waiting for a handshake that may never be answered
     }
     members.clear();
     if (w != null) {

@@ -205,6 +205,23 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /**
+   * A new front end on a given port of 127.0.0.1 (a port that clients were told of before
+   * anything listened there), running if the server runs; it waits until the port can be bound.
+   */
+  synchronized Frontend newFrontendOn(int port) {
+    if (port <= 0 || port > 65535) {
+      throw new IllegalArgumentException("port " + port);
+    }
+    Frontend f = new Frontend();
+    f.port = port;
+    frontends.add(f);
+    if (running) {
+      f.startOnPort();
+    }
+    return f;
+  }
+
+  /**
    * Stops every front end; the data stays for the next {@link #start()}. Waits up to two
    * seconds for them to stop listening.
    */
