@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * answers, a closed port, a host name that does not resolve. Each gives UNKNOWN and a log line
  * naming the address and the cause within R, never hangs start(), close() or a getter, and
  * recovers by itself once the store is there (the name that does not resolve cannot be made to:
- * the test JVM resolves names from a hosts file of its own, see the pom).
+ * the test JVMs resolve names from scripts/test-hosts only, see the root pom).
  */
 class EtcdUnreachableTest {
 
@@ -85,6 +85,22 @@ class EtcdUnreachableTest {
       startOn(address);
       assertUnknownAndLogged(address, "no answer");
       proxy.heal();
+      assertLeadsWithin(TIMINGS.recoveryBound());
+      assertClosesPromptly();
+    }
+  }
+
+  @Test
+  @DisplayName("a leader whose connection goes silent for good (no reset when the network is back) is back within P + recovery on a new connection")
+  void connectionThatStaysSilent() {
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", etcd.member(0).clientPort)) {
+      startOn(proxy.address());
+      assertLeadsWithin(TIMINGS.electionBound());
+      proxy.cut();
+      Awaitility.await("the leader notices the silence").atMost(TIMINGS.renewDeadline()
+          .plus(TIMINGS.handover())).pollInterval(Duration.ofMillis(5))
+          .until(() -> election.state() == LeadershipState.UNKNOWN);
+      proxy.healSilently(); // new connections pass; the old one stays a black hole
       assertLeadsWithin(TIMINGS.recoveryBound());
       assertClosesPromptly();
     }

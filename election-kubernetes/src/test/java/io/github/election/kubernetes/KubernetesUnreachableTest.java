@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * Rule C4 ("an unreachable store gives {@code UNKNOWN} and a logged reason, never a hang of the
  * caller") and F4 (recovery) for the ways an API server address can fail: it accepts TCP and
  * never answers (a {@link TcpProxy} that is cut before the backend is built; and a {@link
- * SilentForwarder}, whose swallowed connections stay silent after the store is back), nothing
+ * TcpProxy#healSilently}, whose swallowed connections stay silent after the store is back), nothing
  * listens on its port, and its host name does not resolve.
  *
  * <p>Each case builds its backends from a configuration that keeps fabric8's default timeouts
@@ -77,7 +77,6 @@ class KubernetesUnreachableTest {
   private final List<LeaderElection> elections = new ArrayList<>();
   private final List<KubernetesElectionBackend> backends = new ArrayList<>();
   private final List<TcpProxy> proxies = new ArrayList<>();
-  private final List<SilentForwarder> forwarders = new ArrayList<>();
   private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
   private Logger root;
   private Set<Thread> threadsBefore;
@@ -117,7 +116,6 @@ class KubernetesUnreachableTest {
       elections.forEach(LeaderElection::close);
       backends.forEach(KubernetesElectionBackend::close);
       proxies.forEach(TcpProxy::close);
-      forwarders.forEach(SilentForwarder::close);
       server.close();
     } finally {
       root.detachAppender(logged);
@@ -144,11 +142,12 @@ class KubernetesUnreachableTest {
    */
   @Test
   void addressWhoseSilentConnectionsStaySilentIsUnknownThenLeadsOnNewConnections() {
-    SilentForwarder hole = new SilentForwarder(server.newFrontend().port());
-    forwarders.add(hole);
+    TcpProxy hole = new TcpProxy("127.0.0.1", server.newFrontend().port());
+    proxies.add(hole);
+    hole.cut();
     String address = "127.0.0.1:" + hole.port();
     unreachableThenBack("black hole, swallowed connections kept silent", address,
-        List.of("did not answer", "within"), hole::forward);
+        List.of("did not answer", "within"), hole::healSilently);
   }
 
   @Test

@@ -120,6 +120,23 @@ public final class TcpProxy implements AutoCloseable {
     log.info("{}: healed", label);
   }
 
+  /**
+   * Ends the cut without resetting its connections: new connections are forwarded again, but
+   * the ones open when the cut began or accepted while it lasted stay silent until their ends
+   * close them, as behind a load balancer or NAT that lost them and sends no reset. A client
+   * must notice on its own that its old connection went dead (timeouts, keep-alive) and open a
+   * new one. A later {@link #cut()} and {@link #heal()} reset them.
+   */
+  public void healSilently() {
+    synchronized (this) {
+      if (!cut) {
+        return;
+      }
+      cut = false; // the connections of the cut stay in silenced: their bytes are still dropped
+    }
+    log.info("{}: healed; the connections of the cut stay silent", label);
+  }
+
   /** Whether the link is cut. */
   public boolean isCut() {
     return cut;
@@ -215,8 +232,10 @@ public final class TcpProxy implements AutoCloseable {
             closeQuietly(to);
           }
           sockets.remove(from);
+          silenced.remove(from);
           if (to != null) {
             sockets.remove(to);
+            silenced.remove(to);
           }
         }
       }
