@@ -24,6 +24,7 @@ import java.util.function.Function;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.utils.ZKPaths;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -215,8 +216,12 @@ final class ZooKeeperCandidate implements Candidate {
     }
   }
 
-  /** The session ended (LOST): the own node is gone or going; the next round enrols again. */
-  void sessionLost() {
+  /**
+   * The session ended (LOST): the own node is gone or going; the next round enrols again.
+   *
+   * @param reason names the connect string and the state
+   */
+  void sessionLost(String reason) {
     synchronized (lock) {
       if (own != null) {
         stale.add(own.path); // deleted on the next round, in case the old session lingers
@@ -224,8 +229,8 @@ final class ZooKeeperCandidate implements Candidate {
       }
       leading = false;
     }
-    cannotTell("connection LOST: the ZooKeeper session expired (or Curator presumes it did); "
-        + "the candidate enrols again with a new node");
+    cannotTell(reason + ": the ZooKeeper session expired (or Curator presumes it did); the "
+        + "candidate enrols again with a new node");
   }
 
   /** The backend closes while this candidate is still open. */
@@ -237,13 +242,17 @@ final class ZooKeeperCandidate implements Candidate {
   // ---------------------------------------------------------------- the operations
 
   private CompletableFuture<Observation> round(Op op) {
-    if (!backend.connected() && !backend.isClosed() && !backend.firstConnection().isDone()) {
-      // the client is still making its first connection: this round waits for it
-      return backend.firstConnection().thenCompose(v -> round(op));
+    if (backend.isClosed()) {
+      throw new IllegalStateException(backend.label() + " is closed");
     }
     if (!backend.connected()) {
-      throw new IllegalStateException("not connected to ZooKeeper"
-          + (backend.isClosed() ? " (backend closed)" : " (connection SUSPENDED or LOST)"));
+      if (!backend.firstConnection().isDone()) {
+        return awaitFirstConnection().thenCompose(connected -> connected ? round(op)
+            : CompletableFuture.completedFuture(
+                Observation.unknown(backend.notConnectedReason())));
+      }
+      // the store cannot be asked: say why (RECONNECTED brings a round at once)
+      return CompletableFuture.completedFuture(Observation.unknown(backend.notConnectedReason()));
     }
     String problem = backend.negotiatedProblem(context.settings().renewDeadline());
     if (problem != null) {
@@ -271,6 +280,25 @@ final class ZooKeeperCandidate implements Candidate {
     CompletableFuture<Node> ensured = node != null ? CompletableFuture.completedFuture(node)
         : create(op);
     return ensured.thenCompose(n -> look(op, n, 0));
+  }
+
+  /**
+   * The client is making its first connection: waits for it, for half of this round's time at
+   * most (a quarter of the renew deadline), so that a round at start does not report UNKNOWN
+   * for the milliseconds a connection takes, and one that finds no store ends with the reason
+   * why, not with its timeout. Completes with whether the client connected.
+   */
+  private CompletableFuture<Boolean> awaitFirstConnection() {
+    CompletableFuture<Boolean> connected = new CompletableFuture<>();
+    backend.firstConnection().thenRun(() -> connected.complete(true));
+    try {
+      ScheduledFuture<?> timer = backend.io().schedule(() -> connected.complete(false),
+          timeoutNanos / 2, TimeUnit.NANOSECONDS);
+      connected.whenComplete((v, e) -> timer.cancel(false));
+    } catch (RejectedExecutionException e) {
+      connected.complete(false); // closed
+    }
+    return connected;
   }
 
   /**
@@ -396,7 +424,7 @@ final class ZooKeeperCandidate implements Candidate {
       leading = seen.kind() == Observation.Kind.LEADING;
     }
     if (backend.isSuspended()) {
-      return Observation.unknown("connection SUSPENDED");
+      return Observation.unknown(backend.stateReason(ConnectionState.SUSPENDED));
     }
     return seen;
   }

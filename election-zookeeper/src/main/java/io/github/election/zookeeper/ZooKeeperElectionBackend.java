@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeoutException;
@@ -77,7 +78,13 @@ import org.slf4j.LoggerFactory;
  * candidate of this backend: {@code SUSPENDED} and {@code READ_ONLY} make it {@code UNKNOWN} at
  * once (the store cannot tell, so neither leader nor follower); {@code RECONNECTED} makes it
  * look again; {@code LOST} (the session expired, or Curator presumes it did) makes it {@code
- * UNKNOWN} and drops its node, and the next round enrols it again with a new node.
+ * UNKNOWN} and drops its node, and the next round enrols it again with a new node. A round while
+ * the client is not connected reports {@code UNKNOWN} at once (the first round after start waits
+ * up to a quarter of the renew deadline for the first connection), and its reason names the
+ * connect string and, for an own client, why it cannot connect: {@code not connected to ZooKeeper
+ * at zk1:2181: cannot connect: Connection refused}, {@code ...: zk1 does not resolve (unknown
+ * host)}, {@code ...: it accepts TCP connections but ZooKeeper gives no answer} (see {@link
+ * ConnectAttempts}, which also paces the client's reconnection attempts).
  *
  * <p><b>Rounds and watches.</b> Each poll of a candidate makes one to three requests: create its
  * node if it has none, list the election's children (setting a watch), and, when another
@@ -104,7 +111,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Clients.</b> One Curator client serves every election and candidate of a backend. A
  * backend built from a {@link Builder#connectString connect string} owns its client, starts it
  * and closes it on {@link #close()}; a {@link Builder#client client passed in} stays open and
- * stays the caller's.
+ * stays the caller's. Building does not wait for a connection; closing an own client waits for
+ * its session to end for at most the connection timeout (or half the smallest renew deadline of
+ * the candidates), and not at all when it is not connected, so that neither waits on an address
+ * that never answers. The threads of an own client carry the backend's label ({@code
+ * zookeeper-1-io-SendThread(host:port)}).
  *
  * <p>Thread-safe. Every request to ZooKeeper is asynchronous; the callbacks run on the
  * client's event thread. Requests are sent from the calling thread while the client is
@@ -138,17 +149,31 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
   private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
+  private final ConnectAttempts attempts; // null: a client passed in
+  /** How long close() waits for an own client that is connected to end its session. */
+  private volatile long closeWaitNanos;
   private volatile boolean suspended;
 
   private ZooKeeperElectionBackend(Builder b) {
     this.basePath = b.basePath;
     this.acl = b.resolvedAcl();
     this.label = "zookeeper-" + IDS.incrementAndGet();
+    this.io = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, label + "-io");
+      t.setDaemon(true);
+      return t;
+    });
+    io.setRemoveOnCancelPolicy(true);
+    io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     if (b.client != null) {
       this.client = b.client;
       this.ownsClient = false;
       this.sessionTimeout = b.sessionTimeout;
+      this.attempts = null;
+      this.closeWaitNanos = 0;
     } else {
+      this.attempts = new ConnectAttempts(b.connectString, io);
+      this.closeWaitNanos = b.connectionTimeout.toNanos();
       CuratorFrameworkFactory.Builder cb = CuratorFrameworkFactory.builder()
           .connectString(b.connectString)
           .sessionTimeoutMs(toMillis(b.sessionTimeout()))
@@ -156,6 +181,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
           .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
           // keep the connect string as given (no switch to the ensemble's own addresses)
           .ensembleTracker(false)
+          // ZooKeeper's own host provider, noting why connections fail (see ConnectAttempts)
+          .zookeeperFactory(attempts)
           .threadFactory(daemonThreads(label + "-curator"));
       if (b.digestUser != null) {
         cb.authorization("digest",
@@ -173,17 +200,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.aclDescription = choice != null
         ? "acl=" + choice.uriValue() + ", " + describe(choice.acl)
         : known != null ? describe(known) : "the client's ACLProvider";
-    this.io = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, label + "-io");
-      t.setDaemon(true);
-      return t;
-    });
-    io.setRemoveOnCancelPolicy(true);
-    io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     client.getConnectionStateListenable().addListener(listener);
     if (ownsClient) {
       suspended = true; // until CONNECTED
-      client.start();
+      startOnIoThread();
     } else {
       suspended = !client.getZookeeperClient().isConnected();
       if (!suspended) {
@@ -281,6 +301,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
     ZooKeeperCandidate candidate = new ZooKeeperCandidate(this, context);
     candidates.add(candidate);
+    long halfRenew = context.settings().renewDeadline().toNanos() / 2;
+    synchronized (this) {
+      closeWaitNanos = Math.min(closeWaitNanos, halfRenew);
+    }
     if (closed.get()) {
       candidates.remove(candidate);
       throw new IllegalStateException(label + " is closed");
@@ -392,11 +416,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     firstConnection.complete(null); // rounds still waiting for it fail now
     client.getConnectionStateListenable().removeListener(listener);
     if (ownsClient) {
-      try {
-        client.close();
-      } catch (RuntimeException e) {
-        log.warn("{}: closing the Curator client failed", label, e);
-      }
+      closeClient();
     }
     io.shutdown();
     try {
@@ -408,6 +428,51 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       Thread.currentThread().interrupt();
     }
     log.info("{}: closed", label);
+  }
+
+  /**
+   * Closes the own client, within a bound. ZooKeeper's {@code close()} waits until the server
+   * ended the session, and while the client is connecting to an address that accepts TCP but
+   * does not answer, that lasts until the attempt times out: the session timeout divided by the
+   * number of servers. So the client is closed on a thread of its own. A client that is
+   * connected gets up to the close wait (the connection timeout, or half the smallest renew
+   * deadline of the candidates if shorter) to end its session; one that is not has no session
+   * it could end now, and is interrupted at once, which ZooKeeper's close takes as "stop the
+   * threads without waiting for the server" (a session it had expires in the server). After the
+   * interrupt the threads end at once, or after ZooKeeper's random wait before a connection
+   * attempt (up to 1 s); whatever takes longer (a name lookup that hangs) is left to end in the
+   * background, and said so.
+   */
+  private void closeClient() {
+    boolean connectedNow = client.getZookeeperClient().isConnected();
+    Thread closer = new Thread(() -> {
+      try {
+        client.close();
+      } catch (RuntimeException e) {
+        log.warn("{}: closing the Curator client failed", label, e);
+      }
+    }, label + "-close");
+    closer.setDaemon(true);
+    closer.start();
+    attempts.close(); // ends a pacing sleep of the send thread and a probe under way
+    long waitMillis = TimeUnit.NANOSECONDS.toMillis(closeWaitNanos);
+    try {
+      if (connectedNow) {
+        closer.join(Math.max(1, waitMillis));
+      }
+      if (closer.isAlive()) {
+        log.debug("{}: interrupting the close of its ZooKeeper client ({})", label,
+            connectedNow ? "the session did not end within " + waitMillis + "ms" : "not connected");
+        closer.interrupt();
+        closer.join(Math.max(1, waitMillis) + 1000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (closer.isAlive()) {
+      log.warn("{}: its ZooKeeper client is still closing; its threads end in the background",
+          label);
+    }
   }
 
   @Override
@@ -527,6 +592,29 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
         && client.getZookeeperClient().isConnected();
   }
 
+  /** The connect string of the client. No I/O. */
+  String connectString() {
+    return client.getZookeeperClient().getCurrentConnectionString();
+  }
+
+  /**
+   * Why the store cannot be asked while the client is not connected: names the connect string
+   * and, for an own client, what became of its connection attempts (see {@link
+   * ConnectAttempts}). No I/O.
+   */
+  String notConnectedReason() {
+    if (attempts != null) {
+      return attempts.reason();
+    }
+    return "not connected to ZooKeeper at " + connectString() + " (the client passed in is "
+        + (suspended ? "not connected)" : "connecting)");
+  }
+
+  /** {@code connection to ZooKeeper at <connect string> <state>}. No I/O. */
+  String stateReason(ConnectionState state) {
+    return "connection to ZooKeeper at " + connectString() + " " + state;
+  }
+
   /** Completes when the client connected for the first time (never exceptionally). */
   CompletableFuture<Void> firstConnection() {
     return firstConnection;
@@ -570,28 +658,51 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   /** All connection-state mapping of the backend stands here. */
   private void stateChanged(ConnectionState state) {
-    log.info("{}: connection {}", label, state);
+    String reason = stateReason(state);
     switch (state) {
       case CONNECTED:
       case RECONNECTED:
+        log.info("{}: {}", label, reason);
         suspended = false;
         firstConnection.complete(null);
         candidates.forEach(ZooKeeperCandidate::reconnected);
         break;
       case SUSPENDED:
-        suspended = true;
-        candidates.forEach(c -> c.cannotTell("connection SUSPENDED"));
-        break;
       case READ_ONLY:
+        log.warn("{}: {}", label, reason);
         suspended = true;
-        candidates.forEach(c -> c.cannotTell("connection READ_ONLY"));
+        candidates.forEach(c -> c.cannotTell(reason));
         break;
       case LOST:
+        log.warn("{}: {}", label, reason);
         suspended = true;
-        candidates.forEach(ZooKeeperCandidate::sessionLost);
+        candidates.forEach(c -> c.sessionLost(reason));
         break;
       default:
+        log.info("{}: {}", label, reason);
         break;
+    }
+  }
+
+  /**
+   * Starts the own client on the I/O thread, so that the threads of its ZooKeeper handle carry
+   * this backend's label ({@code zookeeper-1-io-SendThread(host:port)}, {@code
+   * zookeeper-1-io-EventThread}): ZooKeeper names them after the thread that makes the handle.
+   * Starting makes no connection yet: it does no network I/O and does not wait.
+   */
+  private void startOnIoThread() {
+    try {
+      io.submit(client::start).get();
+    } catch (ExecutionException e) {
+      io.shutdownNow();
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException ? (RuntimeException) cause
+          : new IllegalStateException(label + ": cannot start the Curator client", cause);
+    } catch (InterruptedException e) {
+      io.shutdownNow();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(label + ": interrupted while starting the Curator client",
+          e);
     }
   }
 

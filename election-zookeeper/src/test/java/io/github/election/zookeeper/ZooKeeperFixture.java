@@ -83,11 +83,16 @@ final class ZooKeeperFixture implements ElectionFixture {
 
   /** Starts a standalone server on 127.0.0.1 whose session timeouts go down to 200 ms. */
   static TestingServer startServer() {
+    return startServer(-1);
+  }
+
+  /** As {@link #startServer()}, on the given port of 127.0.0.1 ({@code -1}: a free one). */
+  static TestingServer startServer(int port) {
     Map<String, Object> props = Map.of(
         "clientPortAddress", "127.0.0.1",
         "minSessionTimeout", String.valueOf(2 * TICK_MILLIS),
         "maxSessionTimeout", "60000");
-    InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1, props,
+    InstanceSpec spec = new InstanceSpec(null, port, -1, -1, true, -1, TICK_MILLIS, -1, props,
         "127.0.0.1");
     try {
       return new TestingServer(spec, true);
