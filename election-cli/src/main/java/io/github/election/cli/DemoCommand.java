@@ -144,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
     if (zk != null) {
       TcpProxy proxy = new TcpProxy("127.0.0.1", zk.port());
       c = new Candidate(name, ElectionBackends.open("zookeeper://" + proxy.address()
-          + "/elect-demo?sessionTimeout=" + D.toSeconds() + "s"), proxy);
+          + "/elect-demo?sessionTimeout=" + D.toSeconds() + "s&acl=open"), proxy);
     } else {
       c = new Candidate(name, ElectionBackends.open(backend), null);
     }

@@ -214,7 +214,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
         client.getZookeeperClient().getCurrentConnectionString(), basePath,
         sessionTimeout == null ? "as the client's" : ElectionSettings.format(sessionTimeout),
         ownsClient ? "own" : "caller's", aclDescription);
-    if (aclOpen) {
+    // open by choice (acl=open, an explicit ACL list): the start-up line above says so
+    if (aclOpen && b.acl == null && b.aclPreset == null) {
       log.warn("{}: the nodes of its elections are created with an ACL open to anyone ({}): any "
           + "client that reaches ZooKeeper can delete the leader's node and add nodes to the "
           + "elections. With digest authentication (zookeeper://user:password@host:port/..., or "
