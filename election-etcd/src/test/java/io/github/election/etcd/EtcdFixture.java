@@ -222,6 +222,15 @@ final class EtcdFixture implements ElectionFixture {
     return Optional.empty();
   }
 
+  /** On a cluster the 30 s tests are left to the one-member fixture: the same client code. */
+  @Override
+  public Optional<String> slowTestsRunElsewhere() {
+    return cluster.members().size() > 1
+        ? Optional.of("they run against one etcd member (EtcdCompatibilityTest); the backend's "
+            + "client code is the same on a cluster, which the other F4 tests cover")
+        : Optional.empty();
+  }
+
   @Override
   public List<String> invalidElectionNames() {
     return List.of("jobs/eu", "/jobs", "jobs/");

@@ -156,6 +156,13 @@ public abstract class ElectionCompatibilityKit {
         + ", which this fixture does not offer (ElectionFixture.faults())");
   }
 
+  /** Skips a test tagged {@value #SLOW} where the fixture leaves those to another fixture. */
+  protected void requireSlowTests() {
+    Optional<String> elsewhere = fixture.slowTestsRunElsewhere();
+    assumeTrue(elsewhere.isEmpty(), () -> "a 30 s test, left out on this fixture: "
+        + elsewhere.orElse(""));
+  }
+
   /** Waits until the condition holds, failing with {@code what} after {@code atMost}. */
   protected static void await(String what, Duration atMost, BooleanSupplier condition) {
     try {
@@ -1305,6 +1312,7 @@ public abstract class ElectionCompatibilityKit {
     @Tag(SLOW)
     @DisplayName("F4: a candidate cut off for 30 s is FOLLOWER or LEADER again within P + recovery of the heal")
     void F4_healedCandidateIsBackAtOnce_cutOfThirtySeconds() {
+      requireSlowTests();
       Duration thirty = Duration.ofSeconds(30);
       Duration longer = timings.electionBound().plus(timings.handover());
       assertBackAfterCut(thirty.compareTo(longer) >= 0 ? thirty : longer);
@@ -1332,6 +1340,7 @@ public abstract class ElectionCompatibilityKit {
     @Tag(SLOW)
     @DisplayName("F4: after the store was down for 30 s every candidate is FOLLOWER or LEADER again within P + recovery")
     void F4_everyCandidateIsBackAtOnceAfterStoreRestart() {
+      requireSlowTests();
       requireFault(Fault.STORE_RESTART, "F4");
       List<Participant> group = started(3);
       awaitConverged(group, electionBound());

@@ -96,6 +96,16 @@ public interface ElectionFixture extends AutoCloseable {
   }
 
   /**
+   * Why the kit's tests that hold a fault for 30 s (tagged {@value
+   * ElectionCompatibilityKit#SLOW}, rule F4) are left out on this fixture, or empty to run them
+   * (the default). A backend passes the kit only when they run on one of its fixtures; another
+   * fixture of the same backend (a cluster of the same store, say) may leave them to that one.
+   */
+  default java.util.Optional<String> slowTestsRunElsewhere() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Election names that this store cannot hold; the kit checks that the builder refuses each
    * with an {@link IllegalArgumentException} naming it (rule C4).
    */
