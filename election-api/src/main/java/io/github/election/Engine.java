@@ -85,6 +85,12 @@ final class Engine implements LeaderElection, CandidateContext {
   private ScheduledFuture<?> deadlineCheck;
   private long lastConfirmedAt;
   private boolean failing;
+  /**
+   * How many observations the backend pushed ({@link #observed}) that take leadership away or
+   * name another leader; a poll sent before the latest of them answers from an older state of the
+   * store and must not undo it. Guarded by lock.
+   */
+  private long pushes;
   private final RepeatedLog cannotTell = new RepeatedLog(RepeatedLog.INTERVAL);
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
@@ -332,6 +338,9 @@ final class Engine implements LeaderElection, CandidateContext {
       }
       changed = lapseIfDue();
       Snapshot s = snapshot;
+      if (observation.kind() != Observation.Kind.LEADING) {
+        pushes++;
+      }
       switch (observation.kind()) {
         case UNKNOWN:
           cannotTell.log(log, ticker.read(), label, observation.reason().orElse("?"));
@@ -376,6 +385,7 @@ final class Engine implements LeaderElection, CandidateContext {
 
   private void poll() {
     Candidate c;
+    long pushesSeen;
     synchronized (lock) {
       if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
         polling = false;
@@ -383,6 +393,7 @@ final class Engine implements LeaderElection, CandidateContext {
         return;
       }
       c = candidate;
+      pushesSeen = pushes;
     }
     long sentAt = ticker.read();
     CompletionStage<Observation> result;
@@ -391,10 +402,10 @@ final class Engine implements LeaderElection, CandidateContext {
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((observation, error) -> polled(sentAt, observation, error));
+    result.whenComplete((observation, error) -> polled(sentAt, pushesSeen, observation, error));
   }
 
-  private void polled(long sentAt, Observation observation, Throwable error) {
+  private void polled(long sentAt, long pushesSeen, Observation observation, Throwable error) {
     boolean changed = false;
     synchronized (lock) {
       polling = false;
@@ -419,7 +430,7 @@ final class Engine implements LeaderElection, CandidateContext {
           log.info("{}: store reachable again", label);
           failing = false;
         }
-        changed |= apply(observation, sentAt);
+        changed |= apply(observation, sentAt, pushesSeen);
       }
       if (storeCall) {
         // release() or leave() goes next; requestPoll() resumes after it
@@ -456,8 +467,11 @@ final class Engine implements LeaderElection, CandidateContext {
     }
   }
 
-  /** Applies the observation of a poll sent at {@code sentAt}. Holds lock. */
-  private boolean apply(Observation o, long sentAt) {
+  /**
+   * Applies the observation of a poll sent at {@code sentAt}, when {@code pushesSeen}
+   * observations had been pushed. Holds lock.
+   */
+  private boolean apply(Observation o, long sentAt, long pushesSeen) {
     long deadline = sentAt + renewNanos;
     long now = ticker.read();
     if (o.kind() == Observation.Kind.UNKNOWN) {
@@ -468,6 +482,13 @@ final class Engine implements LeaderElection, CandidateContext {
     if (now - deadline >= 0) {
       // the answer came too late to vouch for anything
       log.warn("{}: store answered after the renew deadline; ignoring the answer", label);
+      return false;
+    }
+    if (pushes != pushesSeen) {
+      // The backend pushed a newer fact (our key deleted, the session lost, another leader)
+      // after this poll was sent: its answer may predate that fact, so it must not undo it.
+      // observed() asked for a poll, which runs next and answers after the fact.
+      log.debug("{}: ignoring the answer of a poll sent before the store's last notice", label);
       return false;
     }
     lastConfirmedAt = sentAt;

@@ -109,6 +109,30 @@ class EngineTest {
     assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
   }
 
+  /**
+   * A poll sent before the backend pushed UNKNOWN (our key deleted, say) answers from the store
+   * as it was before: it must not make the candidate LEADER again (seen on an etcd cluster, where
+   * a poll's answer came right after the watch reported the candidate's key revoked, and its old
+   * term led again for 3 ms while another candidate led with a higher one).
+   */
+  @Test
+  void aPollSentBeforeAPushedObservationDoesNotUndoIt() {
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.leading(42));
+    awaitView(e, LeadershipEvent::isLeader);
+    backend.context.changed(); // a poll goes out
+    CompletableFuture<Observation> inFlight = backend.nextPoll();
+    ticker.advance(Duration.ofMillis(5));
+    backend.context.observed(Observation.unknown("our key was deleted"));
+    assertThat(e.state()).isEqualTo(LeadershipState.UNKNOWN);
+    inFlight.complete(Observation.leading(42)); // read before the deletion
+    assertThat(e.state()).as("the stale answer is ignored").isEqualTo(LeadershipState.UNKNOWN);
+    backend.answer(Observation.following("other", 43)); // the poll that observed() asked for
+    awaitView(e, v -> v.leader().equals(java.util.Optional.of("other")));
+    assertThat(e.term()).isEqualTo(43);
+  }
+
   @Test
   void aFailedPollKeepsTheStateUntilTheDeadline() {
     LeaderElection e = election();

@@ -33,7 +33,10 @@ public interface CandidateContext {
    * once, and so is a {@code FOLLOWING} one unless the candidate is {@code UNKNOWN} (leaving
    * {@code LEADER} early is always safe; leaving {@code UNKNOWN} takes a poll's answer); a
    * {@code LEADING} one is never applied as such, since its send time is unknown: it counts as
-   * {@link #changed()}. Every observation is followed by a poll.
+   * {@link #changed()}. Every observation is followed by a poll. The answer of a poll that was
+   * already under way when an {@code UNKNOWN} or {@code FOLLOWING} observation came is ignored:
+   * it may describe the store as it was before what the observation reports (a poll that read
+   * our key just before the store deleted it must not make us {@code LEADER} again).
    */
   void observed(Observation observation);
 }
