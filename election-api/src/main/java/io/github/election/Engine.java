@@ -28,13 +28,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The one implementation of {@link LeaderElection}: turns a backend's observations into states,
  * owns the renew deadline (S2), publishes every change before it notifies (N1), and drives the
- * listeners' mailboxes and the leader work.
+ * listeners' mailboxes and the leader work. It also does the chores every backend would else
+ * repeat: it calls the {@link Candidate} one call at a time, bounds each call with {@link
+ * #callTimeoutNanos}, and runs the hold-off after a resign (C2) with {@link
+ * ElectionBackend#inspect} rounds, so that a backend only says what a round, a release and a
+ * leave are in its store.
  *
  * <p>All state changes happen under {@link #lock}; the published view is a volatile immutable
  * {@link Snapshot} that getters read without locking. Listeners are signalled after the lock is
  * released.
  */
-final class Engine implements LeaderElection, CandidateContext {
+final class Engine implements LeaderElection {
 
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
@@ -65,7 +69,11 @@ final class Engine implements LeaderElection, CandidateContext {
   private final LeaderTask leaderTask;
   private final long renewNanos;
   private final long retryNanos;
+  /** The bound of every call to the candidate and of every hold-off round: R / 2. */
+  private final long callTimeoutNanos;
   private final String label;
+  /** What the backend gets of this engine: not the user's handle. */
+  private final CandidateContext context = new Context();
 
   private final Object lock = new Object();
   private final List<Mailbox> mailboxes = new CopyOnWriteArrayList<>();
@@ -83,8 +91,14 @@ final class Engine implements LeaderElection, CandidateContext {
   private boolean yielding; // resigning or closing: a LEADING observation is not leadership
   private ScheduledFuture<?> nextPoll;
   private ScheduledFuture<?> deadlineCheck;
-  private long lastConfirmedAt;
   private boolean failing;
+  /**
+   * After a resign, the candidate does not take part until {@link #holdOffUntil} (a ticker
+   * reading, P after the release) or until a hold-off round saw another candidate lead (C2):
+   * rounds in between only {@linkplain ElectionBackend#inspect inspect} the store. Guarded by lock.
+   */
+  private boolean holdingOff;
+  private long holdOffUntil;
   /**
    * How many observations the backend pushed ({@link #observed}) that take leadership away or
    * name another leader; a poll sent before the latest of them answers from an older state of the
@@ -104,6 +118,7 @@ final class Engine implements LeaderElection, CandidateContext {
     this.recorder = recorder;
     this.renewNanos = settings.renewDeadline().toNanos();
     this.retryNanos = settings.retryPeriod().toNanos();
+    this.callTimeoutNanos = Math.max(1, renewNanos / 2);
     this.label = settings.name() + "/" + settings.identity();
     this.snapshot = new Snapshot(new LeadershipEvent(settings.name(), settings.identity(),
         UNKNOWN, null, LeadershipEvent.NO_TERM, 0, ticker.read()), 0, false);
@@ -132,7 +147,7 @@ final class Engine implements LeaderElection, CandidateContext {
         threads = SharedThreads.acquire();
       }
       try {
-        candidate = Objects.requireNonNull(backend.join(this), "backend.join returned null");
+        candidate = Objects.requireNonNull(backend.join(context), "backend.join returned null");
       } catch (RuntimeException e) {
         SharedThreads.release(threads);
         threads = null;
@@ -252,10 +267,13 @@ final class Engine implements LeaderElection, CandidateContext {
         yielding = false;
         storeCall = false;
         pollRequested = false;
+        holdingOff = true;
+        holdOffUntil = ticker.read() + retryNanos;
         requestPoll();
       }
     }
-    log.info("{}: resigned", label);
+    log.info("{}: resigned; not taking part again for {} or until another candidate leads", label,
+        ElectionSettings.format(settings.retryPeriod()));
   }
 
   @Override
@@ -311,25 +329,38 @@ final class Engine implements LeaderElection, CandidateContext {
 
   // ---------------------------------------------------------------- CandidateContext
 
-  @Override
-  public ElectionSettings settings() {
-    return settings;
-  }
+  /** The engine's side of the candidate, as the backend sees it. */
+  private final class Context implements CandidateContext {
 
-  @Override
-  public Ticker ticker() {
-    return ticker;
-  }
+    @Override
+    public ElectionSettings settings() {
+      return settings;
+    }
 
-  @Override
-  public void changed() {
-    synchronized (lock) {
-      requestPoll();
+    @Override
+    public Ticker ticker() {
+      return ticker;
+    }
+
+    @Override
+    public void changed() {
+      synchronized (lock) {
+        requestPoll();
+      }
+    }
+
+    @Override
+    public void observed(Observation observation) {
+      Engine.this.observed(observation);
+    }
+
+    @Override
+    public String toString() {
+      return "CandidateContext{" + label + "}";
     }
   }
 
-  @Override
-  public void observed(Observation observation) {
+  private void observed(Observation observation) {
     Objects.requireNonNull(observation, "observation");
     boolean changed = false;
     synchronized (lock) {
@@ -386,6 +417,7 @@ final class Engine implements LeaderElection, CandidateContext {
   private void poll() {
     Candidate c;
     long pushesSeen;
+    boolean holdOffRound;
     synchronized (lock) {
       if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
         polling = false;
@@ -394,18 +426,92 @@ final class Engine implements LeaderElection, CandidateContext {
       }
       c = candidate;
       pushesSeen = pushes;
+      holdOffRound = holdingOff();
     }
     long sentAt = ticker.read();
     CompletionStage<Observation> result;
     try {
-      result = Objects.requireNonNull(c.poll(), "poll() returned null");
+      result = holdOffRound ? holdOffRound()
+          : Objects.requireNonNull(c.poll(), "poll() returned null");
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((observation, error) -> polled(sentAt, pushesSeen, observation, error));
+    bounded(result, holdOffRound ? "hold-off round" : "poll").whenComplete(
+        (observation, error) -> polled(sentAt, pushesSeen, holdOffRound, observation, error));
   }
 
-  private void polled(long sentAt, long pushesSeen, Observation observation, Throwable error) {
+  /** Whether the hold-off after a resign is still on; ends it once P has passed. Holds lock. */
+  private boolean holdingOff() {
+    if (holdingOff && ticker.read() - holdOffUntil >= 0) {
+      holdingOff = false;
+    }
+    return holdingOff;
+  }
+
+  /**
+   * A round during the hold-off after a resign (C2): who leads, without taking part. A backend
+   * that cannot inspect keeps the hold-off itself, so the hold-off ends at once.
+   */
+  private CompletionStage<Observation> holdOffRound() {
+    return backend.inspect(settings.name()).handle((info, error) -> {
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof UnsupportedOperationException) {
+          synchronized (lock) {
+            holdingOff = false;
+          }
+          log.debug("{}: {} cannot inspect; the backend keeps the hold-off itself", label,
+              backend.name());
+        }
+        throw new java.util.concurrent.CompletionException(cause);
+      }
+      return Observation.following(info.leader().orElse(null), info.term());
+    });
+  }
+
+  /**
+   * The stage of a call to the backend, failed with a {@link TimeoutException} if it has not
+   * completed within {@link #callTimeoutNanos}. The backend's request may still be under way
+   * then; a backend ignores answers that come after a newer call.
+   */
+  private <T> CompletionStage<T> bounded(CompletionStage<T> stage, String what) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    ScheduledFuture<?> timer = null;
+    SharedThreads t;
+    synchronized (lock) {
+      t = threads;
+    }
+    if (t != null) {
+      try {
+        timer = t.scheduler.schedule(() -> out.completeExceptionally(new TimeoutException(what
+            + " of " + label + " got no answer from " + backend.name() + " within "
+            + ElectionSettings.format(Duration.ofNanos(callTimeoutNanos)))),
+            callTimeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down: the backend's own answer (or close) completes the stage
+      }
+    }
+    ScheduledFuture<?> armed = timer;
+    stage.whenComplete((value, error) -> {
+      if (armed != null) {
+        armed.cancel(false);
+      }
+      if (error != null) {
+        out.completeExceptionally(error);
+      } else {
+        out.complete(value);
+      }
+    });
+    return out;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+  }
+
+  private void polled(long sentAt, long pushesSeen, boolean holdOffRound, Observation observation,
+      Throwable error) {
     boolean changed = false;
     synchronized (lock) {
       polling = false;
@@ -414,9 +520,12 @@ final class Engine implements LeaderElection, CandidateContext {
         return;
       }
       changed = lapseIfDue();
+      if (holdOffRound && observation != null && observation.leader().isPresent()
+          && !observation.leader().get().equals(settings.identity())) {
+        holdingOff = false; // another candidate had its chance (C2): take part from the next round
+      }
       if (error != null || observation == null) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException
-            && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = unwrap(error);
         if (!failing) {
           log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
               ElectionSettings.printable(String.valueOf(cause)));
@@ -439,8 +548,12 @@ final class Engine implements LeaderElection, CandidateContext {
         requestPoll();
       } else if (!pollsStopped) {
         try {
-          nextPoll = threads.scheduler.schedule(this::pollFromTimer, nextRetryDelay(),
-              TimeUnit.NANOSECONDS);
+          long delay = nextRetryDelay();
+          if (holdingOff) {
+            // the first round after the hold-off takes part at once
+            delay = Math.max(0, Math.min(delay, holdOffUntil - ticker.read()));
+          }
+          nextPoll = threads.scheduler.schedule(this::pollFromTimer, delay, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shutting down
         }
@@ -491,7 +604,6 @@ final class Engine implements LeaderElection, CandidateContext {
       log.debug("{}: ignoring the answer of a poll sent before the store's last notice", label);
       return false;
     }
-    lastConfirmedAt = sentAt;
     if (o.kind() == Observation.Kind.LEADING) {
       if (yielding) {
         return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
@@ -689,10 +801,10 @@ final class Engine implements LeaderElection, CandidateContext {
 
   private void awaitStore(CompletionStage<Void> stage, String what) {
     try {
-      stage.toCompletableFuture().get(renewNanos, TimeUnit.NANOSECONDS);
+      stage.toCompletableFuture().get(callTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       log.warn("{}: {} got no answer from the store within {}; the store lets the lease run out",
-          label, what, ElectionSettings.format(settings.renewDeadline()));
+          label, what, ElectionSettings.format(Duration.ofNanos(callTimeoutNanos)));
     } catch (ExecutionException e) {
       log.warn("{}: {} failed; the store lets the lease run out: {}", label, what,
           ElectionSettings.printable(String.valueOf(e.getCause())));

@@ -44,10 +44,9 @@ import org.slf4j.LoggerFactory;
  * the first one, and etcd cannot expire it before the engine's deadline for this poll has
  * passed.
  *
- * <p><b>After a release</b> the candidate stays out of the election for a while: its rounds only
- * read who leads, and it enrols again (at the back) with the first round after one of them found
- * another candidate first, or after one retry period P. Enrolling at once would put a raft write
- * just before the next leader's read, which then waits for it to be applied.
+ * <p><b>After a release</b> the engine holds off (C2): no poll until another candidate was seen
+ * leading or P has passed; the first poll after that enrols again, at the back. Enrolling at once
+ * would also put a raft write just before the next leader's read, which then waits for it.
  *
  * <p><b>Watch.</b> After the first round a watch on the election's prefix tells the engine of
  * every change ({@link CandidateContext#changed()}), so that a handover waits for no timer. The
@@ -93,9 +92,6 @@ final class EtcdCandidate implements Candidate {
   private boolean watchBroken;
   private Object watchGeneration; // identifies the current watch in its callbacks
   private long watchedFrom; // revision of the round that started the current watch
-  private boolean holdingOff; // released, not enrolled again before holdOffUntil or sawOther
-  private long holdOffUntil; // ticker reading
-  private boolean sawOther; // a round of the hold-off found another candidate first
 
   EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, CandidateContext context,
       String electionPrefix) {
@@ -187,9 +183,6 @@ final class EtcdCandidate implements Candidate {
     synchronized (this) {
       known = ownRevision;
     }
-    if (known == 0 && holdingOff()) {
-      return lookOnly(myRound);
-    }
     CompletableFuture<Boolean> fresh = leases.ensureFresh(grant, sentAt + renewNanos);
     CompletableFuture<TxnResponse> txn = known == 0 ? enrol(grant, myKey)
         : read(myKey).thenCompose(r -> hasKey(r, known) ? CompletableFuture.completedFuture(r)
@@ -240,47 +233,6 @@ final class EtcdCandidate implements Candidate {
     List<GetResponse> gets = response.getGetResponses();
     return !gets.isEmpty() && !gets.get(0).getKvs().isEmpty()
         && gets.get(0).getKvs().get(0).getCreateRevision() == createRevision;
-  }
-
-  /**
-   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
-   * round of the hold-off found another candidate first.
-   */
-  private boolean holdingOff() {
-    long now = context.ticker().read();
-    synchronized (this) {
-      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
-        holdingOff = false;
-      }
-      return holdingOff;
-    }
-  }
-
-  /**
-   * A round during the hold-off after a release: who leads, without enrolling. When it finds
-   * another candidate first, that one has had its chance (C2) and the next round enrols; when
-   * nobody is there, this candidate waits out the hold-off all the same, since others that
-   * resigned just before it wait out theirs and must not lose their chance to it.
-   */
-  private CompletableFuture<Observation> lookOnly(long myRound) {
-    return kv().get(electionPrefixBytes, first).thenApply(response -> {
-      long revision = response.getHeader().getRevision();
-      synchronized (this) {
-        if (left || myRound != round) {
-          return Observation.unknown("the answer to an earlier poll of " + label + " came late");
-        }
-        if (!response.getKvs().isEmpty()) {
-          sawOther = true; // another candidate had its chance: enrol with the next round
-        }
-      }
-      ensureWatch(revision);
-      if (response.getKvs().isEmpty()) {
-        return Observation.following(null, LeadershipEvent.NO_TERM);
-      }
-      KeyValue head = response.getKvs().get(0);
-      return Observation.following(head.getValue().toString(StandardCharsets.UTF_8),
-          head.getCreateRevision());
-    });
   }
 
   private Observation evaluate(TxnResponse response, boolean fresh, SharedLease.Grant grant,
@@ -475,11 +427,9 @@ final class EtcdCandidate implements Candidate {
       synchronized (this) {
         releasing = false;
         if (error == null) {
-          ownRevision = 0; // the next poll enrols again, behind every other candidate (C2)
+          // the next poll, after the engine's hold-off (C2), enrols again behind every other
+          ownRevision = 0;
           leading = false;
-          holdingOff = true;
-          sawOther = false;
-          holdOffUntil = context.ticker().read() + settings.retryPeriod().toNanos();
         }
       }
       if (error != null) {

@@ -61,10 +61,9 @@ import org.slf4j.LoggerFactory;
  * watch, and asks for a round only when its own node is no longer the first. So a leader that
  * resigns just after followers joined has no round under way that the engine must wait for.
  *
- * <p>After {@link #release()} the candidate stays out of the store for a while: its rounds only
- * look (who leads), and it enrols again, at the back, with the first round after one of them
- * found another candidate first, or after one retry period P (as the Kubernetes backend holds
- * off after a release). Re-creating the node at once would put a write,
+ * <p>After {@link #release()} the engine holds off (C2): no poll until another candidate was seen
+ * leading or P has passed; the first poll after that enrols again, at the back. Re-creating the
+ * node at once would also put a write,
  * which ZooKeeper must log to disk, just before the new leader's read, and a read queues behind
  * a write that is not flushed yet.
  *
@@ -134,9 +133,6 @@ final class ZooKeeperCandidate implements Candidate {
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
   /** Children named like candidate nodes but found persistent: skipped while they are listed. */
   private final Set<String> persistent = ConcurrentHashMap.newKeySet();
-  private boolean holdingOff; // guarded by lock: released, not enrolled again before holdOffUntil
-  private long holdOffUntil; // guarded by lock; ticker reading
-  private boolean sawOther; // guarded by lock: a hold-off round found another candidate first
   private volatile boolean left;
 
   ZooKeeperCandidate(ZooKeeperElectionBackend backend, CandidateContext context) {
@@ -274,9 +270,6 @@ final class ZooKeeperCandidate implements Candidate {
       }
     }
     purgeStale();
-    if (node == null && holdingOff()) {
-      return lookOnly(op);
-    }
     CompletableFuture<Node> ensured = node != null ? CompletableFuture.completedFuture(node)
         : create(op);
     return ensured.thenCompose(n -> look(op, n, 0));
@@ -299,43 +292,6 @@ final class ZooKeeperCandidate implements Candidate {
       connected.complete(false); // closed
     }
     return connected;
-  }
-
-  /**
-   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
-   * round of the hold-off found another candidate first in the store.
-   */
-  private boolean holdingOff() {
-    long now = context.ticker().read();
-    synchronized (lock) {
-      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
-        holdingOff = false;
-      }
-      return holdingOff;
-    }
-  }
-
-  /**
-   * A round during the hold-off after a release: who leads, without enrolling. When it finds
-   * another candidate first, that one has had its chance (C2) and the next round enrols; when
-   * nobody is there, the candidate waits out the hold-off all the same, since others that
-   * resigned just before it wait out theirs and must not lose their chance to it.
-   */
-  private CompletableFuture<Observation> lookOnly(Op op) {
-    checkActive(op);
-    return children().thenCompose(children -> {
-      List<String> order = CandidateNodes.order(children, null, persistent);
-      return firstLive(order, null).thenApply(first -> {
-        checkActive(op);
-        if (first.isNone() || first.vanished) {
-          return Observation.following(null, LeadershipEvent.NO_TERM); // none, or it just left
-        }
-        synchronized (lock) {
-          sawOther = true; // another candidate had its chance: enrol with the next round
-        }
-        return Observation.following(first.identity, first.czxid);
-      });
-    });
   }
 
   /**
@@ -472,7 +428,7 @@ final class ZooKeeperCandidate implements Candidate {
 
   /**
    * release(): if leading, delete the own node; the candidate enrols again, at the back of the
-   * queue, once it has seen another candidate first, or after one retry period P.
+   * queue, with the first poll after the engine's hold-off (C2).
    */
   private CompletableFuture<Void> yieldLeadership(Op op) {
     Node node;
@@ -483,9 +439,6 @@ final class ZooKeeperCandidate implements Candidate {
       node = own;
       own = null;
       leading = false;
-      holdingOff = true;
-      sawOther = false;
-      holdOffUntil = context.ticker().read() + context.settings().retryPeriod().toNanos();
     }
     log.debug("{}: releasing, deleting {}", label, node);
     return delete(node.path);
