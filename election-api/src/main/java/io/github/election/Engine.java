@@ -471,8 +471,9 @@ final class Engine implements LeaderElection {
 
   /**
    * The stage of a call to the backend, failed with a {@link TimeoutException} if it has not
-   * completed within {@link #callTimeoutNanos}. The backend's request may still be under way
-   * then; a backend ignores answers that come after a newer call.
+   * completed within {@link #callTimeoutNanos}; the backend's own stage is then cancelled, so
+   * that it can tell the call was given up. Its request may still be under way: a backend makes
+   * sure that what it answers or writes late changes nothing.
    */
   private <T> CompletionStage<T> bounded(CompletionStage<T> stage, String what) {
     CompletableFuture<T> out = new CompletableFuture<>();
@@ -483,10 +484,12 @@ final class Engine implements LeaderElection {
     }
     if (t != null) {
       try {
-        timer = t.scheduler.schedule(() -> out.completeExceptionally(new TimeoutException(what
-            + " of " + label + " got no answer from " + backend.name() + " within "
-            + ElectionSettings.format(Duration.ofNanos(callTimeoutNanos)))),
-            callTimeoutNanos, TimeUnit.NANOSECONDS);
+        timer = t.scheduler.schedule(() -> {
+          out.completeExceptionally(new TimeoutException(what + " of " + label
+              + " got no answer from " + backend.name() + " within "
+              + ElectionSettings.format(Duration.ofNanos(callTimeoutNanos))));
+          giveUp(stage);
+        }, callTimeoutNanos, TimeUnit.NANOSECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
         // shutting down: the backend's own answer (or close) completes the stage
       }
@@ -503,6 +506,15 @@ final class Engine implements LeaderElection {
       }
     });
     return out;
+  }
+
+  /** Cancels the backend's stage of a call the engine gave up on (see {@link Candidate}). */
+  private static void giveUp(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().cancel(false);
+    } catch (RuntimeException e) {
+      // a stage that cannot be a CompletableFuture: the backend's answer is ignored all the same
+    }
   }
 
   private static Throwable unwrap(Throwable error) {
@@ -803,6 +815,7 @@ final class Engine implements LeaderElection {
     try {
       stage.toCompletableFuture().get(callTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      giveUp(stage);
       log.warn("{}: {} got no answer from the store within {}; the store lets the lease run out",
           label, what, ElectionSettings.format(Duration.ofNanos(callTimeoutNanos)));
     } catch (ExecutionException e) {

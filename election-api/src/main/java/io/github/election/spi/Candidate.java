@@ -12,10 +12,11 @@ import java.util.concurrent.CompletionStage;
  *       completed or timed out (never two of them concurrently, never one concurrently with
  *       itself).
  *   <li><b>A timeout on every call.</b> The engine bounds each stage with half the renew deadline
- *       (R / 2) and treats one that did not complete by then as a failed round. The request
- *       behind it may still be under way when the next call comes: a backend tags its requests
- *       (a round number, say) and ignores answers to calls older than the latest, and makes sure
- *       a late enrolment cannot outlive {@link #leave()}.
+ *       (R / 2); one that did not complete by then is a failed round, and the engine cancels it
+ *       ({@link java.util.concurrent.CompletableFuture#cancel}), so a backend returns a stage of
+ *       its own for each call and may watch it to abandon the call. The request behind it may
+ *       still be under way when the next call comes: a backend makes sure that a late answer
+ *       changes nothing and that a late enrolment cannot outlive {@link #leave()}.
  *   <li><b>The hold-off after a resign (rule C2).</b> After {@link #release()}, the engine calls
  *       no {@link #poll()} until the retry period P has passed or an {@link
  *       ElectionBackend#inspect} round has shown another candidate leading; so a release only

@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * our own key that we did not ask for (lease revoked or expired, key deleted by hand) is reported
  * as {@code UNKNOWN} at once, since another candidate may lead from that revision on.
  *
- * <p>Thread-safety: the engine calls poll, release and leave one at a time, but may call
- * release or leave while the stage of a poll is still under way: they wait for it. Watch
+ * <p>Thread-safety: the engine calls poll, release and leave one at a time; a poll it gave up on
+ * (after R / 2) may still be under way, and its late answer is ignored (round numbers) or, when
+ * it put our key back after leave(), the key is deleted (SharedLease.orphan). Watch
  * callbacks and lease-loss reports come from other threads. State is guarded by {@code this};
  * no jetcd call is made under that lock (jetcd calls our watch listener under a lock of its
  * own).
@@ -86,7 +87,6 @@ final class EtcdCandidate implements Candidate {
   private long ownRevision; // create revision of our key as last seen; 0 when it is not there
   private boolean leading; // the last round reported LEADING
   private long round; // number of the latest poll (or leave); answers of older ones are ignored
-  private CompletableFuture<Observation> inflight; // the latest poll, until it completed
   private boolean releasing;
   private boolean left;
   private boolean watchBroken;
@@ -135,26 +135,8 @@ final class EtcdCandidate implements Candidate {
       }
       myRound = ++round;
     }
-    CompletableFuture<Observation> result = backend.within(leases.acquire()
+    return backend.within(leases.acquire()
         .thenCompose(grant -> roundTrip(grant, sentAt, myRound)), timeoutNanos, "poll of " + label);
-    synchronized (this) {
-      inflight = result;
-    }
-    return result;
-  }
-
-  /**
-   * Completes once the latest poll has completed (successfully or not). The engine may call
-   * {@link #release()} and {@link #leave()} while the stage of a poll is still under way; they
-   * wait for it, so that its enrolment cannot put our key back after they deleted it, and its
-   * answer reaches the engine before theirs. Bounded by the poll's timeout.
-   */
-  private CompletableFuture<Void> afterInflightPoll() {
-    CompletableFuture<Observation> f;
-    synchronized (this) {
-      f = inflight;
-    }
-    return f == null ? CompletableFuture.completedFuture(null) : f.handle((o, e) -> null);
   }
 
   private CompletableFuture<Observation> roundTrip(SharedLease.Grant grant, long sentAt,
@@ -400,7 +382,7 @@ final class EtcdCandidate implements Candidate {
 
   @Override
   public CompletionStage<Void> release() {
-    return afterInflightPoll().thenCompose(v -> deleteIfLeading());
+    return deleteIfLeading();
   }
 
   private CompletableFuture<Void> deleteIfLeading() {
@@ -465,15 +447,13 @@ final class EtcdCandidate implements Candidate {
     }
     // The name is ours alone on this lease, so delete it without condition: that also removes a
     // key that a poll whose answer was lost may have written.
-    return afterInflightPoll().thenCompose(v -> {
-      CompletableFuture<?> delete;
-      try {
-        delete = kv().delete(bytes(name));
-      } catch (RuntimeException e) {
-        delete = CompletableFuture.failedFuture(e);
-      }
-      return backend.within(delete, timeoutNanos, "leave of " + label);
-    }).handle((r, error) -> {
+    CompletableFuture<?> delete;
+    try {
+      delete = kv().delete(bytes(name));
+    } catch (RuntimeException e) {
+      delete = CompletableFuture.failedFuture(e);
+    }
+    return backend.within(delete, timeoutNanos, "leave of " + label).handle((r, error) -> {
       if (error == null) {
         log.debug("{}: deleted {}", label, name);
         return null;

@@ -469,7 +469,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
   /**
    * A future that completes as {@code f} does, or fails with a {@link TimeoutException} naming
-   * {@code what} after {@code nanos}. The timer runs on the backend's thread.
+   * {@code what} after {@code nanos}. The timer runs on the backend's thread. Either way, how the
+   * request fared tells whether the connection works ({@link #client()}); a future that its
+   * caller cancels (the engine gave up on the call) counts as a request that got no answer.
    */
   <T> CompletableFuture<T> within(CompletableFuture<T> f, long nanos, String what) {
     Connection used = connection;
@@ -491,6 +493,13 @@ public final class EtcdElectionBackend implements ElectionBackend {
       result.completeExceptionally(new IllegalStateException(label + " is closed"));
       return result;
     }
+    result.whenComplete((value, error) -> {
+      if (result.isCancelled()) {
+        timer.cancel(false);
+        fared(used, new TimeoutException(what + " was given up before etcd at " + endpoints
+            + " answered"));
+      }
+    });
     f.whenComplete((value, error) -> {
       timer.cancel(false);
       Throwable cause = error == null ? null : SharedLease.unwrap(error);
