@@ -164,7 +164,8 @@ class ZooKeeperBackendTest {
       assertThatThrownBy(() -> ElectionBackends.open("zookeeper://127.0.0.1/elections"))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host '127.0.0.1'");
       assertThatThrownBy(() -> ElectionBackends.open("zookeeper://127.0.0.1:2181/e?ttl=3s"))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'ttl'");
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unknown parameters [ttl]");
       assertThatThrownBy(() -> ElectionBackends.open(
           "zookeeper://127.0.0.1:2181/e?sessionTimeout=soon"))
           .isInstanceOf(IllegalArgumentException.class)
