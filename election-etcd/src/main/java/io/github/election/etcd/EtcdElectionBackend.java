@@ -9,13 +9,14 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.github.election.LeadershipEvent;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -39,7 +40,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -158,13 +158,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
     this.keyPrefix = keyPrefix;
     this.leaseTtl = leaseTtl;
     this.label = "etcd-" + IDS.incrementAndGet();
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "election-" + label);
-      t.setDaemon(true);
-      return t;
-    });
-    executor.setRemoveOnCancelPolicy(true);
-    this.scheduler = executor;
+    this.scheduler = DaemonThreads.scheduler("election-" + label);
   }
 
   /** Starts building a backend. */
@@ -758,13 +752,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
     /** Daemon threads that run jetcd's callbacks for a client the backend makes. */
     private static ThreadPoolExecutor clientThreads() {
-      AtomicInteger n = new AtomicInteger();
       ThreadPoolExecutor pool = new ThreadPoolExecutor(CLIENT_THREADS, CLIENT_THREADS, 30,
-          TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "election-etcd-client-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+          TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+          DaemonThreads.numbered("election-etcd-client"));
       pool.allowCoreThreadTimeOut(true);
       return pool;
     }

@@ -3,6 +3,7 @@ package io.github.election.zookeeper;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
@@ -14,14 +15,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
@@ -158,13 +159,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.basePath = b.basePath;
     this.acl = b.resolvedAcl();
     this.label = "zookeeper-" + IDS.incrementAndGet();
-    this.io = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, label + "-io");
-      t.setDaemon(true);
-      return t;
-    });
-    io.setRemoveOnCancelPolicy(true);
-    io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.io = DaemonThreads.scheduler(label + "-io");
     if (b.client != null) {
       this.client = b.client;
       this.ownsClient = false;
@@ -183,7 +178,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
           .ensembleTracker(false)
           // ZooKeeper's own host provider, noting why connections fail (see ConnectAttempts)
           .zookeeperFactory(attempts)
-          .threadFactory(daemonThreads(label + "-curator"));
+          .threadFactory(DaemonThreads.numbered(label + "-curator"));
       if (b.digestUser != null) {
         cb.authorization("digest",
             (b.digestUser + ":" + b.digestPassword).getBytes(StandardCharsets.UTF_8));
@@ -771,15 +766,6 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   private static int toMillis(Duration d) {
     return (int) d.toMillis();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**
