@@ -131,6 +131,23 @@ public interface LeaderElection extends AutoCloseable {
   void close();
 
   /**
+   * The identity a candidate gets when none is given: the host name ({@code HOSTNAME}, a pod's
+   * name in Kubernetes, else the local host's name) and a random suffix, so that two candidates
+   * in one process or host never share one. Each call makes a new one.
+   */
+  static String defaultIdentity() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException | SecurityException e) {
+        host = "candidate";
+      }
+    }
+    return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
+  }
+
+  /**
    * Starts building a candidate on a backend.
    *
    * @param backend the store; it stays the caller's to close
@@ -312,18 +329,6 @@ public interface LeaderElection extends AutoCloseable {
       backend.validate(settings);
       return new Engine(settings, backend, ticker, notificationExecutor, leaderTask,
           drainTimeout, recorder);
-    }
-
-    private static String defaultIdentity() {
-      String host = System.getenv("HOSTNAME"); // a pod's name in Kubernetes
-      if (host == null || host.isBlank()) {
-        try {
-          host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException | SecurityException e) {
-          host = "candidate";
-        }
-      }
-      return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
     }
   }
 }
