@@ -664,6 +664,19 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
         candidates.forEach(ZooKeeperCandidate::reconnected);
         break;
       case SUSPENDED:
+        if (client.getZookeeperClient().isConnected()) {
+          // Curator turns a request that waited out an outage and gave up into SUSPENDED, also
+          // when the connection came back meanwhile (CURATOR-525); no RECONNECTED follows then.
+          // The connection is up: our rounds go on, and decide with their own answers.
+          log.info("{}: Curator reports SUSPENDED while the connection to ZooKeeper at {} is up "
+              + "(a request that waited out an outage gave up); rounds go on", label,
+              connectString());
+          break;
+        }
+        log.warn("{}: {}", label, reason);
+        suspended = true;
+        candidates.forEach(c -> c.cannotTell(reason));
+        break;
       case READ_ONLY:
         log.warn("{}: {}", label, reason);
         suspended = true;

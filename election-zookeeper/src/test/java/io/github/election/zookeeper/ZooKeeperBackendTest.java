@@ -254,6 +254,34 @@ class ZooKeeperBackendTest {
           .withMessageContaining("closed");
     }
 
+    /**
+     * Curator reports SUSPENDED when a request that waited out an outage gives up, also when the
+     * connection came back meanwhile, and then no RECONNECTED follows (CURATOR-525; seen after a
+     * healed cut, where the candidate stayed UNKNOWN until Curator expired its session). Here the
+     * listeners hear such a SUSPENDED while the connection is up.
+     */
+    @Test
+    @DisplayName("a SUSPENDED that Curator reports while its connection is up keeps nobody out")
+    void spuriousSuspendedKeepsNobodyOut() throws Exception {
+      try (Group g = new Group(name, T)) {
+        Group.Member c1 = g.add("c1", fixture::newBackend);
+        g.add("c2", fixture::newBackend);
+        g.awaitConverged(BOUND);
+        CuratorFramework client = fixture.backendOf(c1.backend()).client();
+        assertThat(client.getZookeeperClient().isConnected()).isTrue();
+        @SuppressWarnings("unchecked")
+        var listeners = (org.apache.curator.framework.listen.UnaryListenerManager<
+            org.apache.curator.framework.state.ConnectionStateListener>)
+            client.getConnectionStateListenable();
+        listeners.forEach(l -> l.stateChanged(client,
+            org.apache.curator.framework.state.ConnectionState.SUSPENDED));
+        // without a RECONNECTED, c1 is FOLLOWER or LEADER again only if rounds go on
+        Awaitility.await("c1 takes part again").atMost(T.recoveryBound())
+            .until(() -> c1.current().state() != LeadershipState.UNKNOWN);
+        g.awaitConverged(BOUND);
+      }
+    }
+
     @Test
     @DisplayName("a Curator LeaderLatch that leads is followed, and takes over from us")
     void latchLeadsFirst() throws Exception {
