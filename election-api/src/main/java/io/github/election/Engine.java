@@ -48,16 +48,7 @@ final class Engine implements LeaderElection {
   private enum Lifecycle { LATENT, STARTED, CLOSING, CLOSED }
 
   /** The published view and the ticker reading after which it no longer holds. */
-  private static final class Snapshot {
-    final LeadershipEvent event;
-    final long deadline;
-    final boolean expires;
-
-    Snapshot(LeadershipEvent event, long deadline, boolean expires) {
-      this.event = event;
-      this.deadline = deadline;
-      this.expires = expires;
-    }
+  private record Snapshot(LeadershipEvent event, long deadline, boolean expires) {
   }
 
   private final ElectionSettings settings;
