@@ -2,7 +2,7 @@ package io.github.election.benchmarks;
 
 import io.github.election.etcd.EtcdBench;
 import io.github.election.kubernetes.KubernetesBench;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import io.github.election.zookeeper.ZooKeeperBench;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.github.election.benchmarks;
 
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.util.function.LongConsumer;
 
 /**

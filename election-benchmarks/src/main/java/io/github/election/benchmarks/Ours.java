@@ -3,7 +3,7 @@ package io.github.election.benchmarks;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.util.function.LongConsumer;
 
 /** Our side of a benchmark: one {@link LeaderElection} per candidacy, on a backend. */

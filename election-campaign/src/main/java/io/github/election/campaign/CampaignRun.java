@@ -1,7 +1,7 @@
 package io.github.election.campaign;
 
 import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import io.github.election.etcd.CampaignEtcd;
 import io.github.election.zookeeper.CampaignSessions;
 import java.io.BufferedReader;

@@ -1,8 +1,8 @@
 package io.github.election.campaign;
 
 import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,8 +1,8 @@
 package io.github.election.campaign;
 
 import io.github.election.etcd.CampaignEtcd;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

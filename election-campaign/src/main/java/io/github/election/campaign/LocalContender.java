@@ -2,8 +2,8 @@ package io.github.election.campaign;
 
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.InMemoryElectionStore;
-import io.github.election.tck.Timings;
+import io.github.election.memory.InMemoryElectionStore;
+import io.github.election.testing.Timings;
 
 /**
  * A candidate of the in-memory store, in the campaign's JVM. A crash is the store's own: the

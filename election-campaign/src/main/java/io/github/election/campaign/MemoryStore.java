@@ -1,7 +1,7 @@
 package io.github.election.campaign;
 
-import io.github.election.tck.InMemoryElectionStore;
-import io.github.election.tck.Timings;
+import io.github.election.memory.InMemoryElectionStore;
+import io.github.election.testing.Timings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;

@@ -1,6 +1,6 @@
 package io.github.election.campaign;
 
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;

@@ -491,7 +491,7 @@ class CheckerTest {
       List<Entry> sorted = new ArrayList<>(history);
       sorted.sort(Comparator.comparingLong(Entry::t));
       CampaignRun.Result result = new CampaignRun.Result("memory", CampaignSettings.defaults(),
-          new io.github.election.tck.Timings(java.time.Duration.ofSeconds(3),
+          new io.github.election.testing.Timings(java.time.Duration.ofSeconds(3),
               java.time.Duration.ofSeconds(2), java.time.Duration.ofMillis(300),
               java.time.Duration.ofMillis(100)), report, sorted,
           java.nio.file.Path.of("history-memory.jsonl"), java.time.Duration.ofMinutes(1), 0,

@@ -1,5 +1,7 @@
 package io.github.election.etcd;
 
+import io.github.election.etcd.testing.EtcdGateway;
+import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -263,7 +265,7 @@ class EtcdElectionBackendTest {
     }
     group.forEach(LeaderElection::start);
     awaitLeader(group);
-    int metricsPort = etcd.member(0).metricsPort;
+    int metricsPort = etcd.member(0).metricsPort();
     String proposals = "etcd_server_proposals_committed_total";
     long before = EtcdGateway.metric(metricsPort, proposals);
     int from = polls.get();

@@ -1,11 +1,14 @@
 package io.github.election.etcd;
 
+import io.github.election.etcd.testing.EtcdGateway;
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdHarness;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.ElectionFixture;
-import io.github.election.tck.Fault;
+import io.github.election.testing.Fault;
 import io.github.election.tck.ForwardingElectionBackend;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -34,9 +37,8 @@ final class EtcdFixture implements ElectionFixture {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdFixture.class);
 
-  /** D = the lease TTL 3 s, R 2 s, P 500 ms; a handover takes a few ms, 750 ms leaves room. */
-  static final Timings TIMINGS = new Timings(Duration.ofSeconds(3), Duration.ofSeconds(2),
-      Duration.ofMillis(500), Duration.ofMillis(750));
+  /** The harness's: D = the lease TTL 3 s, R 2 s, P 500 ms, handover 750 ms. */
+  static final Timings TIMINGS = EtcdHarness.TIMINGS;
 
   static final String PREFIX = "/tck";
 
@@ -99,7 +101,7 @@ final class EtcdFixture implements ElectionFixture {
     List<TcpProxy> proxies = new ArrayList<>();
     List<String> endpoints = new ArrayList<>();
     for (int i = 0; i < (pinned ? 1 : members.size()); i++) {
-      TcpProxy proxy = new TcpProxy("127.0.0.1", members.get((first + i) % members.size()).clientPort);
+      TcpProxy proxy = new TcpProxy("127.0.0.1", members.get((first + i) % members.size()).clientPort());
       proxies.add(proxy);
       endpoints.add("http://" + proxy.address());
     }
@@ -114,10 +116,10 @@ final class EtcdFixture implements ElectionFixture {
 
   @Override
   public Set<Fault> faults() {
-    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART,
-        Fault.SESSION_EXPIRY);
+    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART,
+        Fault.EXPIRE);
     if (cluster.members().size() >= 3) {
-      faults.add(Fault.MEMBER_LOSS);
+      faults.add(Fault.MEMBER);
     }
     return faults;
   }
@@ -170,15 +172,7 @@ final class EtcdFixture implements ElectionFixture {
 
   @Override
   public void expire(ElectionBackend client) {
-    Client c = own(client);
-    List<Long> leases = c.backend.leaseIds();
-    if (leases.isEmpty()) {
-      throw new IllegalStateException(c + " holds no lease yet");
-    }
-    for (long lease : leases) {
-      boolean had = EtcdGateway.revoke(cluster.anyClientPort(), lease);
-      log.info("revoked lease {} of {} (etcd had it: {})", Long.toHexString(lease), c, had);
-    }
+    EtcdHarness.revokeLeases(own(client).backend, cluster.address());
   }
 
   /**

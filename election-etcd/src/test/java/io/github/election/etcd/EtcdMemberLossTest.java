@@ -1,5 +1,6 @@
 package io.github.election.etcd;
 
+import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.election.LeaderElection;
@@ -7,7 +8,7 @@ import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.SafetyMonitor;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

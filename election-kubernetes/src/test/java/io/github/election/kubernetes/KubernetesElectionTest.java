@@ -1,5 +1,6 @@
 package io.github.election.kubernetes;
 
+import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,7 @@ import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.github.election.kubernetes;
 
+import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,8 +11,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

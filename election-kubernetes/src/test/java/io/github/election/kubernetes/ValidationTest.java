@@ -1,5 +1,6 @@
 package io.github.election.kubernetes;
 
+import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

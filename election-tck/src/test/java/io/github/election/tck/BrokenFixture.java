@@ -1,5 +1,9 @@
 package io.github.election.tck;
 
+import io.github.election.testing.Fault;
+
+import io.github.election.testing.Timings;
+
 import io.github.election.LeaderElection;
 import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;

@@ -1,5 +1,11 @@
 package io.github.election.tck;
 
+import io.github.election.memory.InMemoryElectionStore;
+
+import io.github.election.testing.Fault;
+
+import io.github.election.testing.Timings;
+
 import io.github.election.spi.ElectionBackend;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -25,7 +31,7 @@ class InMemoryFixture implements ElectionFixture {
 
   @Override
   public Set<Fault> faults() {
-    return EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART, Fault.SESSION_EXPIRY);
+    return EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART, Fault.EXPIRE);
   }
 
   @Override

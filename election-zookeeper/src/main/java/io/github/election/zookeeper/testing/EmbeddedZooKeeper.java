@@ -1,4 +1,4 @@
-package io.github.election.zookeeper;
+package io.github.election.zookeeper.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,10 +119,16 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * A {@code zookeeper://} URI of this server for {@code ElectionBackends.open}.
    *
    * @param basePath the base path of the elections, such as {@code /elections}
+   * @throws IllegalArgumentException if it does not start with {@code /}
    */
   public URI uri(String basePath) {
     Objects.requireNonNull(basePath, "basePath");
-    String path = ZooKeeperElectionBackend.normalizeBasePath(basePath);
+    if (!basePath.startsWith("/")) {
+      throw new IllegalArgumentException("basePath '" + basePath + "' must start with '/'");
+    }
+    // the backend checks the rest of the path when the URI is opened
+    String path = basePath.length() > 1 && basePath.endsWith("/")
+        ? basePath.substring(0, basePath.length() - 1) : basePath;
     return URI.create("zookeeper://" + connectString() + path);
   }
 

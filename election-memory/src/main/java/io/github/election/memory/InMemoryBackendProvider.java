@@ -1,4 +1,4 @@
-package io.github.election.tck;
+package io.github.election.memory;
 
 import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
@@ -18,7 +18,7 @@ public final class InMemoryBackendProvider implements ElectionBackendProvider {
 
   @Override
   public String description() {
-    return "memory://NAME, an in-process store for demos and tests (election-tck)";
+    return "memory://NAME, an in-process store for demos and tests (election-memory)";
   }
 
   @Override

@@ -1,6 +1,4 @@
-package io.github.election.kubernetes;
-
-import static org.awaitility.Awaitility.await;
+package io.github.election.kubernetes.testing;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.Config;
@@ -17,17 +15,18 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
  * fabric8's mock API server in CRUD mode on 127.0.0.1 (plain HTTP), restartable on the same
- * ports with the same data.
+ * ports with the same data. Needs {@code io.fabric8:kubernetes-server-mock} on the class path, an
+ * optional dependency of this artifact.
  *
  * <p><b>One store, several front ends.</b> The objects, their resource versions and the watches
  * live in one {@link KubernetesCrudDispatcher}; each client gets its own HTTP front end (a mock
@@ -40,16 +39,17 @@ import java.util.function.Supplier;
  * <p>{@link #stop()} then {@link #start()} restarts every front end on its port; the dispatcher
  * survives, as etcd would survive a restart of kube-apiserver.
  */
-final class MockApiServer implements AutoCloseable {
+public final class MockApiServer implements AutoCloseable {
 
-  static final String NAMESPACE = "election-test";
+  /** The namespace of the clients that {@link #config} configures. */
+  public static final String NAMESPACE = "election-test";
 
   /**
    * The thread group of the servers' threads (each Vert.x instance makes them from the thread
    * that builds the server, and they inherit its group), so that the kit's check for leftover
    * client threads (rule C3) can tell them from the clients' own Vert.x threads.
    */
-  static final ThreadGroup THREADS = new ThreadGroup("mock-api-server");
+  public static final ThreadGroup THREADS = new ThreadGroup("mock-api-server");
 
   private final KubernetesCrudDispatcher dispatcher = new Dispatcher();
 
@@ -62,7 +62,7 @@ final class MockApiServer implements AutoCloseable {
    * crashed timed out on every PUT). Such listeners are dropped, and the event is delivered
    * again (a live watch may then see it twice, which a watch must tolerate anyway).
    */
-  static final class Dispatcher extends KubernetesCrudDispatcher {
+  public static final class Dispatcher extends KubernetesCrudDispatcher {
 
     private static final int ATTEMPTS = 4;
 
@@ -82,7 +82,7 @@ final class MockApiServer implements AutoCloseable {
     }
 
     /** Removes the listeners whose executor was shut down; whether there were any. */
-    boolean dropClosedWatches() {
+    public boolean dropClosedWatches() {
       try {
         Field listeners = KubernetesCrudDispatcher.class.getDeclaredField("watchEventListeners");
         listeners.setAccessible(true);
@@ -106,18 +106,19 @@ final class MockApiServer implements AutoCloseable {
   private boolean running;
 
   /** One HTTP front end: a port that clients connect to. */
-  final class Frontend {
+  public final class Frontend {
     private int port;
     private KubernetesMockServer server;
 
-    int port() {
+    /** Its port on 127.0.0.1. */
+    public int port() {
       synchronized (MockApiServer.this) {
         return port;
       }
     }
 
     /** The paths (with query) of the requests this front end received since the last call. */
-    List<String> takeRequestPaths() {
+    public List<String> takeRequestPaths() {
       KubernetesMockServer s;
       synchronized (MockApiServer.this) {
         s = server;
@@ -142,20 +143,24 @@ final class MockApiServer implements AutoCloseable {
       int wanted = port;
       AtomicReference<KubernetesMockServer> started = new AtomicReference<>();
       // a port of a front end that stalled while stopping may take a moment to be free again
-      await("front end listens on " + (wanted == 0 ? "a free port" : "port " + wanted))
-          .atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            try {
-              started.set(inServerGroup(() -> {
-                KubernetesMockServer m = new KubernetesMockServer(new Context(),
-                    new MockWebServer(), new HashMap<>(), dispatcher, false);
-                m.start(InetAddress.getLoopbackAddress(), wanted);
-                return m;
-              }));
-              return true;
-            } catch (RuntimeException e) {
-              return false;
-            }
-          });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      for (;;) {
+        try {
+          started.set(inServerGroup(() -> {
+            KubernetesMockServer m = new KubernetesMockServer(new Context(),
+                new MockWebServer(), new HashMap<>(), dispatcher, false);
+            m.start(InetAddress.getLoopbackAddress(), wanted);
+            return m;
+          }));
+          break;
+        } catch (RuntimeException e) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("front end does not listen on "
+                + (wanted == 0 ? "a free port" : "port " + wanted) + " within 40 s", e);
+          }
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200)); // the next try to bind
+        }
+      }
       server = started.get();
       port = server.getPort();
     }
@@ -181,7 +186,7 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /** Starts every front end (the primary one, made here if none exists yet). */
-  synchronized MockApiServer start() {
+  public synchronized MockApiServer start() {
     if (frontends.isEmpty()) {
       frontends.add(new Frontend());
     }
@@ -195,7 +200,7 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /** A new front end on a free port, running if the server runs. */
-  synchronized Frontend newFrontend() {
+  public synchronized Frontend newFrontend() {
     Frontend f = new Frontend();
     frontends.add(f);
     if (running) {
@@ -208,7 +213,7 @@ final class MockApiServer implements AutoCloseable {
    * A new front end on a given port of 127.0.0.1 (a port that clients were told of before
    * anything listened there), running if the server runs; it waits until the port can be bound.
    */
-  synchronized Frontend newFrontendOn(int port) {
+  public synchronized Frontend newFrontendOn(int port) {
     if (port <= 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port);
     }
@@ -225,7 +230,7 @@ final class MockApiServer implements AutoCloseable {
    * Stops every front end; the data stays for the next {@link #start()}. Waits up to two
    * seconds for them to stop listening.
    */
-  synchronized void stop() {
+  public synchronized void stop() {
     running = false;
     List<Thread> stoppers = new ArrayList<>();
     for (Frontend f : frontends) {
@@ -245,12 +250,13 @@ final class MockApiServer implements AutoCloseable {
     }
   }
 
-  synchronized boolean isRunning() {
+  /** Whether the front ends run. */
+  public synchronized boolean isRunning() {
     return running;
   }
 
   /** The port of the primary front end on 127.0.0.1. */
-  synchronized int port() {
+  public synchronized int port() {
     if (frontends.isEmpty()) {
       throw new IllegalStateException("not started");
     }
@@ -282,7 +288,7 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /** Whether the thread is one of the servers' (or of the direct clients'). */
-  static boolean isServerThread(Thread t) {
+  public static boolean isServerThread(Thread t) {
     ThreadGroup g = t.getThreadGroup();
     while (g != null) {
       if (g == THREADS) {
@@ -294,7 +300,7 @@ final class MockApiServer implements AutoCloseable {
   }
 
   /** A client configuration for {@code http://127.0.0.1:port}, nothing read from the machine. */
-  static Config config(int port, int requestTimeoutMillis) {
+  public static Config config(int port, int requestTimeoutMillis) {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl("http://127.0.0.1:" + port)
         .withNamespace(NAMESPACE)
@@ -309,7 +315,7 @@ final class MockApiServer implements AutoCloseable {
    * A direct client of the server on a front end of its own (no proxy), for the tests' own
    * looks at the store. Its threads count as the server's.
    */
-  KubernetesClient newDirectClient() {
+  public KubernetesClient newDirectClient() {
     Frontend f = newFrontend();
     int p = f.port();
     return inServerGroup(() -> new KubernetesClientBuilder().withConfig(config(p, 5_000)).build());

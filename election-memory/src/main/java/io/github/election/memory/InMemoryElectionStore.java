@@ -1,4 +1,4 @@
-package io.github.election.tck;
+package io.github.election.memory;
 
 import io.github.election.Ticker;
 import io.github.election.spi.Candidate;

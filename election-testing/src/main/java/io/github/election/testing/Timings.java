@@ -1,4 +1,4 @@
-package io.github.election.tck;
+package io.github.election.testing;
 
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionSettings;

@@ -1,4 +1,4 @@
-package io.github.election.etcd;
+package io.github.election.etcd.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,39 +14,45 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One etcd cluster of child processes on 127.0.0.1 for tests: {@code /usr/bin/etcd} (or the
- * binary named by the system property {@code etcd.binary}), random ports, a temporary data
- * directory per member that {@link #close()} deletes (the members' logs stay in
- * {@code target/etcd-logs}). One member is a single-node store.
- * Members are stopped with SIGTERM and waited for, and started again on the same ports and data.
+ * One etcd cluster of child processes on 127.0.0.1 for tests and tooling: {@code /usr/bin/etcd}
+ * (or the binary named by the system property {@code etcd.binary}), random ports, a temporary
+ * data directory per member that {@link #close()} deletes (the members' logs stay in
+ * {@code etcd-logs} under {@code java.io.tmpdir}). One member is a single-node store. Members are
+ * stopped with SIGTERM and waited for, and started again on the same ports and data. Clients
+ * talk plain HTTP unless the cluster was started with {@link Tls}; health and metrics are on a
+ * plain HTTP port of their own per member.
  */
-final class EtcdCluster implements AutoCloseable {
+public final class EtcdCluster implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdCluster.class);
-  static final Path BINARY = Path.of(System.getProperty("etcd.binary", "/usr/bin/etcd"));
+  /** The etcd binary: {@code /usr/bin/etcd} unless {@code -Detcd.binary=PATH}. */
+  public static final Path BINARY = Path.of(System.getProperty("etcd.binary", "/usr/bin/etcd"));
 
   /**
    * Server TLS for the client port: etcd's certificate and key, and the CA that signs client
    * certificates, which clients must then present.
+   *
+   * @param ca the CA of the client certificates
+   * @param cert etcd's certificate
+   * @param key etcd's key
    */
-  record Tls(Path ca, Path cert, Path key) {
+  public record Tls(Path ca, Path cert, Path key) {
   }
 
   /** One member. */
-  final class Member {
-    final String name;
-    final Path dataDir;
-    final Path logFile;
-    int clientPort;
-    int peerPort;
-    int metricsPort;
-    Process process;
+  public final class Member {
+    private final String name;
+    private final Path dataDir;
+    private final Path logFile;
+    private int clientPort;
+    private int peerPort;
+    private int metricsPort;
+    private Process process;
 
     Member(String name, Path dataDir, Path logFile) {
       this.name = name;
@@ -54,15 +60,37 @@ final class EtcdCluster implements AutoCloseable {
       this.logFile = logFile;
     }
 
-    boolean running() {
+    /** Whether its process runs. */
+    public boolean running() {
       return process != null && process.isAlive();
+    }
+
+    /** The member's name in the cluster. */
+    public String name() {
+      return name;
+    }
+
+    /** The client port on 127.0.0.1. */
+    public int clientPort() {
+      return clientPort;
+    }
+
+    /** The port of {@code /health} and {@code /metrics} (plain HTTP) on 127.0.0.1. */
+    public int metricsPort() {
+      return metricsPort;
+    }
+
+    /** Where the member's output goes. */
+    public Path logFile() {
+      return logFile;
     }
 
     String peerUrl() {
       return "http://127.0.0.1:" + peerPort;
     }
 
-    String clientUrl() {
+    /** {@code http://127.0.0.1:port}, or https with TLS. */
+    public String clientUrl() {
       return (tls == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
     }
 
@@ -98,13 +126,18 @@ final class EtcdCluster implements AutoCloseable {
     }
   }
 
-  /** Starts a new cluster of {@code size} members and waits until every member is healthy. */
-  static EtcdCluster start(int size) {
+  /**
+   * Starts a new cluster of {@code size} members and waits until every member is healthy.
+   *
+   * @throws IllegalStateException if there is no etcd binary (the message says what to install)
+   *     or the members do not become healthy
+   */
+  public static EtcdCluster start(int size) {
     return start(size, null);
   }
 
   /** As {@link #start(int)}, serving clients over TLS with client certificates when tls is given. */
-  static EtcdCluster start(int size, Tls tls) {
+  public static EtcdCluster start(int size, Tls tls) {
     EtcdCluster cluster = new EtcdCluster(size, tls);
     try {
       for (int attempt = 1; ; attempt++) {
@@ -117,7 +150,7 @@ final class EtcdCluster implements AutoCloseable {
         try {
           cluster.awaitHealthy(cluster.members, Duration.ofSeconds(20));
           break;
-        } catch (AssertionError e) {
+        } catch (IllegalStateException e) {
           cluster.members.forEach(EtcdCluster::terminate);
           if (attempt == 3) {
             throw e;
@@ -129,7 +162,7 @@ final class EtcdCluster implements AutoCloseable {
         }
       }
       return cluster;
-    } catch (RuntimeException | AssertionError e) {
+    } catch (RuntimeException e) {
       cluster.close();
       throw e;
     }
@@ -139,7 +172,7 @@ final class EtcdCluster implements AutoCloseable {
    * Fails with what to install when there is no etcd binary (and no Docker engine for
    * Testcontainers, which this machine does not have).
    */
-  static void requireBinary() {
+  public static void requireBinary() {
     if (!Files.isExecutable(BINARY)) {
       throw new IllegalStateException("no etcd server binary at " + BINARY + ": install it with "
           + "`apt-get install etcd-server` (Debian/Ubuntu), or point -Detcd.binary=PATH at an "
@@ -147,39 +180,51 @@ final class EtcdCluster implements AutoCloseable {
     }
   }
 
-  List<Member> members() {
-    return members;
+  /** The members, in order. */
+  public List<Member> members() {
+    return List.copyOf(members);
   }
 
-  Member member(int i) {
+  /** Member {@code i}. */
+  public Member member(int i) {
     return members.get(i);
   }
 
-  /** A running member's client port, for the gateway calls of the fixture. */
-  int anyClientPort() {
+  /** {@code 127.0.0.1:port} of every member's client port, comma-separated, in order. */
+  public String address() {
+    return members.stream().map(m -> "127.0.0.1:" + m.clientPort)
+        .collect(Collectors.joining(","));
+  }
+
+  /**
+   * A running member's client port, for gateway calls.
+   *
+   * @throws IllegalStateException if none runs
+   */
+  public int anyClientPort() {
     return members.stream().filter(Member::running).findFirst()
         .orElseThrow(() -> new IllegalStateException("no etcd member is running")).clientPort;
   }
 
   /** Stops every member (SIGTERM, waiting for each to exit). */
-  void stopAll() {
+  public void stopAll() {
     members.forEach(EtcdCluster::terminate);
   }
 
   /** Starts every stopped member and waits until all are healthy. */
-  void startAll() {
+  public void startAll() {
     List<Member> stopped = members.stream().filter(m -> !m.running()).collect(Collectors.toList());
     stopped.forEach(this::launch);
     awaitHealthy(members, Duration.ofSeconds(20));
   }
 
   /** Stops one member, waiting for it to exit. */
-  void stop(Member m) {
+  public void stop(Member m) {
     terminate(m);
   }
 
   /** Starts one stopped member again and waits until it is healthy. */
-  void start(Member m) {
+  public void start(Member m) {
     if (!m.running()) {
       launch(m);
     }
@@ -187,7 +232,7 @@ final class EtcdCluster implements AutoCloseable {
   }
 
   /** Makes sure every member runs (after a test that stopped some). */
-  void ensureRunning() {
+  public void ensureRunning() {
     if (members.stream().anyMatch(m -> !m.running())) {
       startAll();
     }
@@ -224,24 +269,27 @@ final class EtcdCluster implements AutoCloseable {
   }
 
   private void awaitHealthy(List<Member> which, Duration atMost) {
-    try {
-      Awaitility.await("etcd members " + which + " healthy").atMost(atMost)
-          .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
-          .until(() -> {
-            for (Member m : which) {
-              if (!m.running()) {
-                throw new AssertionError("etcd member " + m + " exited with "
-                    + m.process.exitValue() + "; see " + m.logFile + ": " + tail(m.logFile));
-              }
-              if (!EtcdGateway.healthy(m.metricsPort)) {
-                return false;
-              }
-            }
-            return true;
-          });
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError("etcd members " + which + " not healthy within " + atMost
-          + "; logs in " + baseDir, e);
+    long deadline = System.nanoTime() + atMost.toNanos();
+    for (;;) {
+      boolean healthy = true;
+      for (Member m : which) {
+        if (!m.running()) {
+          throw new IllegalStateException("etcd member " + m + " exited with "
+              + m.process.exitValue() + "; see " + m.logFile + ": " + tail(m.logFile));
+        }
+        if (!EtcdGateway.healthy(m.metricsPort)) {
+          healthy = false;
+          break;
+        }
+      }
+      if (healthy) {
+        return;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("etcd members " + which + " not healthy within "
+            + atMost + "; logs in " + which.get(0).logFile.getParent());
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // the next look at /health
     }
   }
 

@@ -1,4 +1,4 @@
-package io.github.election.etcd;
+package io.github.election.etcd.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,25 +17,32 @@ import java.util.regex.Pattern;
 
 /**
  * A few calls of etcd's JSON gateway ({@code /health}, {@code /v3/kv/range}, {@code
- * /v3/lease/revoke}) over a plain socket, one connection per call: the fixture looks at and
- * acts on the store without a client library, so it starts no thread of its own (the kit checks
- * that none are left after a test).
+ * /v3/lease/revoke}, and {@code /metrics}) over a plain socket of 127.0.0.1, one connection per
+ * call: tooling looks at and acts on the store without a client library, so it starts no thread
+ * of its own (the kit checks that none are left after a test). Plain HTTP only.
  */
-final class EtcdGateway {
+public final class EtcdGateway {
 
   private static final Pattern COUNT = Pattern.compile("\"count\"\\s*:\\s*\"?(\\d+)\"?");
   private static final Pattern KV = Pattern.compile("\\{[^{}]*\"key\"\\s*:\\s*\"([^\"]*)\"[^{}]*\\}");
   private static final Pattern FIELD = Pattern.compile("\"(\\w+)\"\\s*:\\s*\"?([^\",}]*)\"?");
 
-  /** One key as the gateway shows it. */
-  record Kv(String key, String value, long createRevision, long lease) {
+  /**
+   * One key as the gateway shows it.
+   *
+   * @param key the key
+   * @param value its value, as UTF-8
+   * @param createRevision the revision that created it
+   * @param lease the lease it is bound to, 0 for none
+   */
+  public record Kv(String key, String value, long createRevision, long lease) {
   }
 
   private EtcdGateway() {
   }
 
   /** Whether the member answers {@code GET /health} with {@code "health":"true"}. */
-  static boolean healthy(int port) {
+  public static boolean healthy(int port) {
     try {
       String body = call(port, "GET", "/health", null);
       return body.replace(" ", "").contains("\"health\":\"true\"");
@@ -45,7 +52,7 @@ final class EtcdGateway {
   }
 
   /** How many keys start with {@code prefix}. */
-  static int count(int port, String prefix) {
+  public static int count(int port, String prefix) {
     String body = call(port, "POST", "/v3/kv/range", "{\"key\":\"" + b64(prefix)
         + "\",\"range_end\":\"" + b64(prefixEnd(prefix)) + "\",\"count_only\":true}");
     Matcher m = COUNT.matcher(body);
@@ -53,7 +60,7 @@ final class EtcdGateway {
   }
 
   /** The keys under {@code prefix}, by create revision. */
-  static List<Kv> keys(int port, String prefix) {
+  public static List<Kv> keys(int port, String prefix) {
     String body = call(port, "POST", "/v3/kv/range", "{\"key\":\"" + b64(prefix)
         + "\",\"range_end\":\"" + b64(prefixEnd(prefix))
         + "\",\"sort_order\":\"ASCEND\",\"sort_target\":\"CREATE\"}");
@@ -80,7 +87,7 @@ final class EtcdGateway {
   }
 
   /** Revokes a lease; true if etcd had it. */
-  static boolean revoke(int port, long leaseId) {
+  public static boolean revoke(int port, long leaseId) {
     String body = call(port, "POST", "/v3/lease/revoke", "{\"ID\":\"" + leaseId + "\"}");
     return !body.contains("lease not found");
   }
@@ -89,7 +96,7 @@ final class EtcdGateway {
    * A counter of etcd's Prometheus metrics (on the member's metrics port), summed over its
    * label sets; 0 when etcd does not show it.
    */
-  static long metric(int metricsPort, String name) {
+  public static long metric(int metricsPort, String name) {
     long sum = 0;
     for (String line : call(metricsPort, "GET", "/metrics", null).split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {

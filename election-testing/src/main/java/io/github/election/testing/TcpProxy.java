@@ -1,4 +1,4 @@
-package io.github.election.tck;
+package io.github.election.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
