@@ -1,5 +1,11 @@
 package io.github.election.campaign;
 
+import java.util.Set;
+import java.util.Optional;
+import java.util.EnumSet;
+import java.net.URI;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Fault;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.testing.Timings;
 import java.io.IOException;
@@ -31,20 +37,22 @@ final class CampaignRun {
 
   private static final Logger log = LoggerFactory.getLogger(CampaignRun.class);
   private static final double AIM_AT_LEADER = 0.7;
+  /** Where the candidates' elections live in the store (base path, key prefix). */
+  static final String BASE = "/campaign";
 
   /** What came out of one campaign. */
   record Result(String backend, CampaignSettings settings, Timings timings,
       Checker.Report report, List<Entry> history, Path historyFile, Duration elapsed,
-      int injectionErrors, List<FaultKind> leftOut) {
+      int injectionErrors, List<Fault> leftOut) {
   }
 
   private final CampaignSettings settings;
-  private final Supplier<Store> storeFactory;
+  private final Supplier<StoreHarness> storeFactory;
   private final String backend;
   private final History history = new History();
   private final List<Contender> contenders = new ArrayList<>();
   private final Random random;
-  private Store store;
+  private StoreHarness store;
   private Timings timings;
   private Path logDir;
   private String election;
@@ -52,7 +60,7 @@ final class CampaignRun {
   private int incarnation;
   private int injectionErrors;
 
-  CampaignRun(String backend, Supplier<Store> storeFactory, CampaignSettings settings) {
+  CampaignRun(String backend, Supplier<StoreHarness> storeFactory, CampaignSettings settings) {
     this.backend = backend;
     this.storeFactory = storeFactory;
     this.settings = settings;
@@ -64,18 +72,19 @@ final class CampaignRun {
     Thread hook = new Thread(this::destroyAll, "campaign-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
     FaultMix mix;
-    List<FaultKind> leftOut = new ArrayList<>();
+    List<Fault> leftOut = new ArrayList<>();
     try {
       store = storeFactory.get();
-      for (FaultKind k : settings.mix().kinds()) {
-        if (!store.faults().contains(k)) {
+      Set<Fault> injectable = injectable(store);
+      for (Fault k : settings.mix().kinds()) {
+        if (!injectable.contains(k)) {
           leftOut.add(k);
         }
       }
-      mix = settings.mix().restrictedTo(store.faults());
-      timings = settings.lease() == null ? store.timings()
+      mix = settings.mix().restrictedTo(injectable);
+      timings = settings.lease() == null ? store.fastTimings()
           : new Timings(settings.lease(), settings.renew(), settings.retry(),
-              store.timings().handover());
+              store.fastTimings().handover());
       logDir = settings.workDir().resolve("logs-" + backend);
       Files.createDirectories(logDir);
       try (var old = Files.list(logDir)) {
@@ -171,12 +180,37 @@ final class CampaignRun {
       identity = "c" + (++nextIdentity);
     }
     String who = identity + "#" + (++incarnation);
-    return store.spawn(who, identity, election, timings, history, logDir);
+    StoreHarness.Connection link = store.connect(true);
+    try {
+      Optional<URI> uri = link.uri(BASE, timings.leaseDuration());
+      if (uri.isEmpty()) {
+        return new LocalContender(who, identity, election, timings, store, link, history);
+      }
+      return new ChildContender(who, identity, election, uri.get().toString(), timings,
+          List.of("--direct", store.address()), link.environment(), link, history,
+          logDir.resolve(who.replace('#', '-') + ".log"));
+    } catch (RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The faults of a campaign on this store: the store's own, the resignation, and the pause of
+   * candidates that run in processes of their own (those of a store that other processes reach).
+   */
+  static Set<Fault> injectable(StoreHarness store) {
+    Set<Fault> out = EnumSet.of(Fault.RESIGN);
+    out.addAll(store.faults());
+    if (store.reachableFromOtherProcesses()) {
+      out.add(Fault.PAUSE);
+    }
+    return out;
   }
 
   /** Draws one fault, injects it, heals it, and waits for a leader unless back-to-back. */
   private void inject(int id, FaultMix mix) throws InterruptedException {
-    FaultKind kind = mix.draw(random);
+    Fault kind = mix.draw(random);
     boolean atLeader = random.nextDouble() < AIM_AT_LEADER;
     int pick = random.nextInt(1 << 20);
     double holdFraction = random.nextDouble();
@@ -185,8 +219,8 @@ final class CampaignRun {
 
     long d = timings.leaseDuration().toNanos();
     long p = timings.retryPeriod().toNanos();
-    Contender target = target(kind == FaultKind.RESIGN || atLeader, pick,
-        kind == FaultKind.EXPIRE);
+    Contender target = target(kind == Fault.RESIGN || atLeader, pick,
+        kind == Fault.EXPIRE);
     String targetName = target.who();
     long hold;
     switch (kind) {
@@ -209,7 +243,7 @@ final class CampaignRun {
       default:
         hold = 0;
     }
-    if (kind == FaultKind.MEMBER) {
+    if (kind == Fault.MEMBER) {
       targetName = "member";
     }
     Entry.Builder fault = Entry.at(System.nanoTime(), Entry.RUNNER, "fault")
@@ -255,7 +289,7 @@ final class CampaignRun {
           long injected = System.nanoTime();
           history.add(fault.build());
           try {
-            if (kind == FaultKind.EXPIRE) {
+            if (kind == Fault.EXPIRE) {
               target.expire();
             } else {
               target.resign();
@@ -263,7 +297,7 @@ final class CampaignRun {
           } finally {
             heal(id, kind, targetName);
           }
-          if (kind == FaultKind.EXPIRE) {
+          if (kind == Fault.EXPIRE) {
             // let it notice before it is chosen again (a second expiry of a session it is still
             // replacing has nothing to end)
             history.awaitTransition(target.who(), injected,
@@ -273,10 +307,10 @@ final class CampaignRun {
         case RESTART:
           history.add(fault.build());
           try {
-            store.stop();
+            store.stopStore();
             history.holdUntil(System.nanoTime() + hold);
           } finally {
-            store.start();
+            store.startStore();
             heal(id, kind, targetName);
           }
           break;
@@ -306,7 +340,7 @@ final class CampaignRun {
     }
   }
 
-  private void heal(int id, FaultKind kind, String target) {
+  private void heal(int id, Fault kind, String target) {
     history.add(Entry.at(System.nanoTime(), Entry.RUNNER, "heal").put("id", id)
         .put("fault", kind.option()).put("target", target).build());
   }

@@ -1,7 +1,7 @@
 package io.github.election.campaign;
 
 import io.github.election.spi.ElectionSettings;
-import io.github.election.testing.TcpProxy;
+import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A candidate in a child JVM ({@link CandidateMain}), reaching the store through TCP proxies of
- * its own: crash is SIGKILL, pause is SIGSTOP and SIGCONT, cut and heal act on its proxies,
+ * A candidate in a child JVM ({@link CandidateMain}), reaching the store through a connection of
+ * its own (TCP proxies): crash is SIGKILL, pause is SIGSTOP and SIGCONT, cut and heal act on its
+ * connection,
  * resign, expire and close are commands on its standard input. Its standard output goes into
  * the history as it comes; its standard error into a log file.
  */
@@ -37,7 +38,7 @@ final class ChildContender implements Contender {
       "-Delection.log=INFO");
 
   private final String who;
-  private final List<TcpProxy> proxies;
+  private final StoreHarness.Connection link;
   private final History history;
   private final Process process;
   private final OutputStream stdin;
@@ -48,17 +49,17 @@ final class ChildContender implements Contender {
   /**
    * Starts the child.
    *
-   * @param uri the backend URI, through the proxies
+   * @param uri the backend URI, through the connection
    * @param extra further {@code --name value} arguments of {@link CandidateMain}
    * @param env environment variables for the child besides this process's
-   * @param proxies the child's proxies; closed when the child ends
+   * @param link the child's connection to the store; closed when the child ends
    * @param logFile where the child's standard error goes
    */
   ChildContender(String who, String identity, String election, String uri, Timings timings,
-      List<String> extra, Map<String, String> env, List<TcpProxy> proxies, History history,
+      List<String> extra, Map<String, String> env, StoreHarness.Connection link, History history,
       Path logFile) {
     this.who = who;
-    this.proxies = proxies;
+    this.link = link;
     this.history = history;
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -80,7 +81,7 @@ final class ChildContender implements Contender {
     try {
       process = pb.start();
     } catch (IOException e) {
-      proxies.forEach(TcpProxy::close);
+      link.close();
       history.add(Entry.at(System.nanoTime(), who, "exit").put("how", "not started").build());
       throw new UncheckedIOException("cannot start a candidate JVM: " + cmd, e);
     }
@@ -129,7 +130,7 @@ final class ChildContender implements Contender {
     if (exited.compareAndSet(false, true)) {
       history.add(Entry.at(System.nanoTime(), who, "exit").put("how", endHow)
           .put("code", process.exitValue()).build());
-      proxies.forEach(TcpProxy::close);
+      link.close();
       acks.values().forEach(f -> f.complete("exited"));
       if (endHow.equals("died")) {
         log.warn("{}: candidate process ended by itself with code {}", who, process.exitValue());
@@ -148,7 +149,7 @@ final class ChildContender implements Contender {
     }
     if (exited.compareAndSet(false, true)) {
       history.add(Entry.at(System.nanoTime(), who, "exit").put("how", "killed").build());
-      proxies.forEach(TcpProxy::close);
+      link.close();
     }
   }
 
@@ -179,12 +180,12 @@ final class ChildContender implements Contender {
 
   @Override
   public void cut() {
-    proxies.forEach(TcpProxy::cut);
+    link.cut();
   }
 
   @Override
   public void heal() {
-    proxies.forEach(TcpProxy::heal);
+    link.heal();
   }
 
   @Override

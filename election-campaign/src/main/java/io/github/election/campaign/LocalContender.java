@@ -2,28 +2,31 @@ package io.github.election.campaign;
 
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.memory.InMemoryElectionStore;
+import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 
 /**
- * A candidate of the in-memory store, in the campaign's JVM. A crash is the store's own: the
- * client's requests fail from then on and nothing is released; the election is then closed so
- * that its threads end, and the instance counts as dead from the crash on.
+ * A candidate in the campaign's JVM, for a store that lives there (the in-memory store), on a
+ * connection of its own. A crash is the connection's: the client's requests fail from then on
+ * and nothing is released; the election is then closed so that its threads end, and the
+ * instance counts as dead from the crash on.
  */
 final class LocalContender implements Contender {
 
   private final String who;
-  private final InMemoryElectionStore store;
+  private final StoreHarness store;
+  private final StoreHarness.Connection link;
   private final History history;
   private final ElectionBackend client;
   private final LeaderElection election;
 
   LocalContender(String who, String identity, String electionName, Timings timings,
-      InMemoryElectionStore store, History history) {
+      StoreHarness store, StoreHarness.Connection link, History history) {
     this.who = who;
     this.store = store;
+    this.link = link;
     this.history = history;
-    this.client = store.connect();
+    this.client = link.backend(CampaignRun.BASE, timings.leaseDuration());
     Probe probe = new Probe(who, history::add);
     this.election = probe.build(client, electionName, identity, timings);
     history.add(Entry.at(System.nanoTime(), who, "spawn").put("identity", identity).build());
@@ -37,16 +40,16 @@ final class LocalContender implements Contender {
 
   @Override
   public void kill() {
-    store.crash(client);
+    link.crash();
     election.close(); // its release fails: the store lets the lease run out
-    client.close();
+    link.close();
     history.add(Entry.at(System.nanoTime(), who, "exit").put("how", "killed").build());
   }
 
   @Override
   public void pause() {
-    throw new UnsupportedOperationException("pause: candidates of the in-memory store share "
-        + "the campaign's JVM");
+    throw new UnsupportedOperationException("pause: candidates of " + store.scheme()
+        + " share the campaign's JVM");
   }
 
   @Override
@@ -56,12 +59,12 @@ final class LocalContender implements Contender {
 
   @Override
   public void cut() {
-    store.cut(client);
+    link.cut();
   }
 
   @Override
   public void heal() {
-    store.heal(client);
+    link.heal();
   }
 
   @Override
@@ -77,7 +80,7 @@ final class LocalContender implements Contender {
   @Override
   public void close() {
     election.close();
-    client.close();
+    link.close();
     history.add(Entry.at(System.nanoTime(), who, "exit").put("how", "closed").build());
   }
 

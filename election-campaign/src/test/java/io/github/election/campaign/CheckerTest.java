@@ -1,5 +1,6 @@
 package io.github.election.campaign;
 
+import io.github.election.testing.Fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -130,7 +131,7 @@ class CheckerTest {
     assertThat(report.violations()).isEmpty();
     assertThat(report.leaderChanges()).isEqualTo(1);
     assertThat(report.longestGap()).isEqualTo(at(3));
-    assertThat(report.faults()).containsEntry(FaultKind.CRASH, 1);
+    assertThat(report.faults()).containsEntry(Fault.CRASH, 1);
   }
 
   @Nested

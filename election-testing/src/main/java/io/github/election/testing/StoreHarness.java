@@ -106,6 +106,14 @@ public interface StoreHarness extends AutoCloseable {
   }
 
   /**
+   * Whether clients in other processes can reach the store ({@link Connection#uri} gives them
+   * a URI); false for a store that lives in this process only (the in-memory store).
+   */
+  default boolean reachableFromOtherProcesses() {
+    return true;
+  }
+
+  /**
    * The store's own address, not through any connection, in the form {@link
    * Provider#expire(ElectionBackend, String)} takes: for a process that holds a backend of this
    * store and is asked to end its session.

@@ -60,6 +60,12 @@ public final class MemoryHarness implements StoreHarness {
         Duration.ofMillis(100));
   }
 
+  /** Candidates of this store live in this process. */
+  @Override
+  public boolean reachableFromOtherProcesses() {
+    return false;
+  }
+
   /** Nothing outside this process reaches the store. */
   @Override
   public String address() {
