@@ -1,12 +1,12 @@
-package io.github.election.zookeeper;
+package io.github.election.benchmarks.zookeeper;
 
 import io.github.election.LeaderElection;
 import io.github.election.benchmarks.Background;
 import io.github.election.benchmarks.BenchStore;
 import io.github.election.benchmarks.Fleet;
-import io.github.election.benchmarks.Ours;
-import io.github.election.testing.TcpProxy;
-import io.github.election.testing.Timings;
+import io.github.election.benchmarks.HarnessBench;
+import io.github.election.testing.StoreHarness;
+import io.github.election.zookeeper.ZooKeeperElectionBackend;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,31 +27,28 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * ZooKeeper for the benchmarks: the server of the module's tests ({@link
- * ZooKeeperFixture#startServer()}: curator-test's {@code TestingServer} on 127.0.0.1, tick
- * 100 ms), our backend, and Curator's {@code LeaderLatch} with the same session and connection
- * timeouts and retry policy as the backend's own Curator client.
+ * ZooKeeper for the benchmarks: the store of the kit's fixture ({@code ZooKeeperHarness}:
+ * curator-test's {@code TestingServer} on 127.0.0.1, tick 100 ms), our backend, and Curator's
+ * {@code LeaderLatch} with the same session and connection timeouts and retry policy as the
+ * backend's own Curator client.
  */
-public final class ZooKeeperBench implements BenchStore {
+public final class ZooKeeperBench extends HarnessBench {
 
-  static final String OURS = "/bench-ours";
   static final String RAW = "/bench-raw";
   /** The base paths of the scale runs. */
-  public static final String SCALE_OURS = "/scale-ours";
-  public static final String SCALE_RAW = "/scale-raw";
+  static final String SCALE_OURS = "/scale-ours";
+  static final String SCALE_RAW = "/scale-raw";
 
-  private final TestingServer server;
   private final CuratorFramework admin;
-  private final Timings timings = ZooKeeperFixture.TIMINGS;
 
+  /** Starts the server. */
   public ZooKeeperBench() {
-    this.server = ZooKeeperFixture.startServer();
-    this.admin = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+    super("zookeeper");
+    this.admin = CuratorFrameworkFactory.builder().connectString(connectString())
         .sessionTimeoutMs(60_000).connectionTimeoutMs(5_000).retryPolicy(new RetryOneTime(100))
         .build();
     admin.start();
@@ -65,45 +62,14 @@ public final class ZooKeeperBench implements BenchStore {
     }
   }
 
-  @Override
-  public String store() {
-    return "zookeeper";
-  }
-
-  @Override
-  public Timings timings() {
-    return timings;
-  }
-
   /** {@code 127.0.0.1:port} of the server. */
-  public String connectString() {
-    return server.getConnectString();
+  String connectString() {
+    return harness().address();
   }
 
   @Override
-  public Side ours() {
-    return new Side() {
-      @Override
-      public String label() {
-        return "election-zookeeper";
-      }
-
-      @Override
-      public Client newClient(boolean proxied) {
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", server.getPort()) : null;
-        ZooKeeperElectionBackend backend = ZooKeeperElectionBackend.builder()
-            .connectString(proxy != null ? proxy.address() : server.getConnectString())
-            .basePath(OURS).sessionTimeout(timings.leaseDuration())
-            .connectionTimeout(Duration.ofSeconds(1)).build();
-        return BenchStore.Client.of((election, identity, onLeader) ->
-            Ours.join(backend, timings, election, identity, onLeader), backend, proxy);
-      }
-
-      @Override
-      public int enrolled(String election) {
-        return children(OURS + "/" + election);
-      }
-    };
+  protected int enrolledOurs(String election) {
+    return children(OURS + "/" + election);
   }
 
   @Override
@@ -116,17 +82,17 @@ public final class ZooKeeperBench implements BenchStore {
 
       @Override
       public Client newClient(boolean proxied) {
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", server.getPort()) : null;
+        StoreHarness.Connection link = harness().connect(proxied);
         // as the backend builds its own client: same timeouts, same retry policy
         CuratorFramework client = CuratorFrameworkFactory.builder()
-            .connectString(proxy != null ? proxy.address() : server.getConnectString())
-            .sessionTimeoutMs((int) timings.leaseDuration().toMillis())
+            .connectString(link.address())
+            .sessionTimeoutMs((int) timings().leaseDuration().toMillis())
             .connectionTimeoutMs(1_000)
             .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000))
             .ensembleTracker(false).build();
         client.start();
         return BenchStore.Client.of((election, identity, onLeader) ->
-            latch(client, RAW + "/" + election, identity, onLeader), client, proxy);
+            latch(client, RAW + "/" + election, identity, onLeader), client, link);
       }
 
       @Override
@@ -134,6 +100,42 @@ public final class ZooKeeperBench implements BenchStore {
         return children(RAW + "/" + election);
       }
     };
+  }
+
+  @Override
+  public Scale scale(String side) {
+    String base = side.equals("ours") ? SCALE_OURS : SCALE_RAW;
+    return new Scale() {
+      @Override
+      public String target() {
+        return connectString();
+      }
+
+      @Override
+      public long requests() {
+        return packetsReceived();
+      }
+
+      @Override
+      public long writes() {
+        return fsyncs();
+      }
+
+      @Override
+      public int holders() {
+        return sessionsHolding(base);
+      }
+
+      @Override
+      public int records() {
+        return nodesUnder(base);
+      }
+    };
+  }
+
+  @Override
+  public String holdersUnit() {
+    return "session(s)";
   }
 
   static String curatorVersion() {
@@ -210,7 +212,7 @@ public final class ZooKeeperBench implements BenchStore {
    * The distinct sessions that own the candidates' nodes of the elections under a base path
    * (each election's children), as the server sees them.
    */
-  public int sessionsHolding(String basePath) {
+  int sessionsHolding(String basePath) {
     Set<Long> owners = new HashSet<>();
     try {
       for (String election : admin.getChildren().forPath(basePath)) {
@@ -231,7 +233,7 @@ public final class ZooKeeperBench implements BenchStore {
   }
 
   /** The number of candidate nodes under a base path (all elections). */
-  public int nodesUnder(String basePath) {
+  int nodesUnder(String basePath) {
     int n = 0;
     try {
       for (String election : admin.getChildren().forPath(basePath)) {
@@ -250,7 +252,7 @@ public final class ZooKeeperBench implements BenchStore {
    * four-letter word; needs {@code zookeeper.4lw.commands.whitelist} set before the server
    * started.
    */
-  public long packetsReceived() {
+  long packetsReceived() {
     long v = mntr("zk_packets_received");
     if (v < 0) {
       throw new IllegalStateException("no zk_packets_received in mntr");
@@ -259,7 +261,7 @@ public final class ZooKeeperBench implements BenchStore {
   }
 
   /** The server's count of transaction-log fsyncs (writes, group-committed), or -1. */
-  public long fsyncs() {
+  long fsyncs() {
     return mntr("zk_cnt_fsynctime");
   }
 
@@ -276,7 +278,9 @@ public final class ZooKeeperBench implements BenchStore {
 
   private String fourLetterWord(String word) {
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), 2000);
+      String first = connectString().split(",")[0];
+      s.connect(new InetSocketAddress("127.0.0.1",
+          Integer.parseInt(first.substring(first.indexOf(':') + 1))), 2000);
       s.setSoTimeout(5000);
       OutputStream out = s.getOutputStream();
       out.write(word.getBytes(StandardCharsets.US_ASCII));
@@ -293,7 +297,7 @@ public final class ZooKeeperBench implements BenchStore {
    * one Curator client (raw), with the library's default timings (D = session timeout 15 s,
    * R 10 s, P 2 s).
    */
-  public static Fleet fleet(String side, String connectString, int n) {
+  static Fleet fleet(String side, String connectString, int n) {
     Duration session = LeaderElection.Builder.DEFAULT_LEASE_DURATION;
     if (side.equals("ours")) {
       ZooKeeperElectionBackend backend = ZooKeeperElectionBackend.builder()
@@ -337,10 +341,25 @@ public final class ZooKeeperBench implements BenchStore {
   @Override
   public void close() {
     Background.close(admin);
-    try {
-      server.close();
-    } catch (IOException e) {
-      // the data directory is a temporary one
+    super.close();
+  }
+
+  /** Registered for {@link java.util.ServiceLoader}: store {@code zookeeper}. */
+  public static final class Provider implements BenchStore.Provider {
+
+    @Override
+    public String store() {
+      return "zookeeper";
+    }
+
+    @Override
+    public BenchStore open() {
+      return new ZooKeeperBench();
+    }
+
+    @Override
+    public Fleet fleet(String side, String target, int n) {
+      return ZooKeeperBench.fleet(side, target, n);
     }
   }
 }

@@ -1,4 +1,4 @@
-package io.github.election.etcd;
+package io.github.election.benchmarks.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
@@ -10,9 +10,11 @@ import io.github.election.LeaderElection;
 import io.github.election.benchmarks.Background;
 import io.github.election.benchmarks.BenchStore;
 import io.github.election.benchmarks.Fleet;
-import io.github.election.benchmarks.Ours;
-import io.github.election.testing.TcpProxy;
-import io.github.election.testing.Timings;
+import io.github.election.benchmarks.HarnessBench;
+import io.github.election.etcd.EtcdElectionBackend;
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdHarness;
+import io.github.election.testing.StoreHarness;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,70 +33,38 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
 /**
- * etcd for the benchmarks: one member started as the module's tests start it ({@link
- * EtcdCluster}: {@code /usr/bin/etcd} as a child process on 127.0.0.1, random ports), our
+ * etcd for the benchmarks: one member started as the kit's fixture starts it ({@link
+ * EtcdHarness}: {@code /usr/bin/etcd} as a child process on 127.0.0.1, random ports), our
  * backend, and jetcd's {@code Election} (etcd's server-side election service) with a lease of the
  * same TTL kept alive by jetcd.
  */
-public final class EtcdBench implements BenchStore {
+public final class EtcdBench extends HarnessBench {
 
-  static final String OURS = "/bench-ours";
   static final String RAW = "/bench-raw";
   /** The key prefixes of the scale runs. */
-  public static final String SCALE_OURS = "/scale-ours";
-  public static final String SCALE_RAW = "/scale-raw";
+  static final String SCALE_OURS = "/scale-ours";
+  static final String SCALE_RAW = "/scale-raw";
 
-  private final EtcdCluster cluster;
   private final io.etcd.jetcd.Client admin;
-  private final Timings timings = EtcdFixture.TIMINGS;
 
+  /** Starts the member. */
   public EtcdBench() {
-    this.cluster = EtcdCluster.start(1);
+    super("etcd");
     this.admin = io.etcd.jetcd.Client.builder().endpoints(endpoint()).build();
   }
 
-  @Override
-  public String store() {
-    return "etcd";
-  }
-
-  @Override
-  public Timings timings() {
-    return timings;
-  }
-
   /** {@code http://127.0.0.1:port} of the member. */
-  public String endpoint() {
-    return "http://127.0.0.1:" + cluster.member(0).clientPort;
+  String endpoint() {
+    return "http://" + harness().address();
   }
 
-  private int port() {
-    return cluster.member(0).clientPort;
+  private EtcdCluster.Member member() {
+    return ((EtcdHarness) harness()).cluster().member(0);
   }
 
   @Override
-  public Side ours() {
-    return new Side() {
-      @Override
-      public String label() {
-        return "election-etcd";
-      }
-
-      @Override
-      public BenchStore.Client newClient(boolean proxied) {
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port()) : null;
-        EtcdElectionBackend backend = EtcdElectionBackend.builder()
-            .endpoints(proxy != null ? "http://" + proxy.address() : endpoint())
-            .keyPrefix(OURS).build();
-        return BenchStore.Client.of((election, identity, onLeader) ->
-            Ours.join(backend, timings, election, identity, onLeader), backend, proxy);
-      }
-
-      @Override
-      public int enrolled(String election) {
-        return count(OURS + "/" + election + "/");
-      }
-    };
+  protected int enrolledOurs(String election) {
+    return count(OURS + "/" + election + "/");
   }
 
   @Override
@@ -107,12 +77,12 @@ public final class EtcdBench implements BenchStore {
 
       @Override
       public BenchStore.Client newClient(boolean proxied) {
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port()) : null;
+        StoreHarness.Connection link = harness().connect(proxied);
         io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder()
-            .endpoints(proxy != null ? "http://" + proxy.address() : endpoint()).build();
+            .endpoints("http://" + link.address()).build();
         return BenchStore.Client.of((election, identity, onLeader) ->
-            campaign(client, timings.leaseDuration().toSeconds(), RAW + "/" + election, identity,
-                onLeader), client, proxy);
+            campaign(client, timings().leaseDuration().toSeconds(), RAW + "/" + election,
+                identity, onLeader), client, link);
       }
 
       @Override
@@ -120,6 +90,42 @@ public final class EtcdBench implements BenchStore {
         return count(RAW + "/" + election + "/");
       }
     };
+  }
+
+  @Override
+  public Scale scale(String side) {
+    String prefix = (side.equals("ours") ? SCALE_OURS : SCALE_RAW) + "/";
+    return new Scale() {
+      @Override
+      public String target() {
+        return endpoint();
+      }
+
+      @Override
+      public long requests() {
+        return grpcMessagesReceived();
+      }
+
+      @Override
+      public long writes() {
+        return proposalsCommitted();
+      }
+
+      @Override
+      public int holders() {
+        return keysAndLeases(prefix)[1];
+      }
+
+      @Override
+      public int records() {
+        return keysAndLeases(prefix)[0];
+      }
+    };
+  }
+
+  @Override
+  public String holdersUnit() {
+    return "lease(s)";
   }
 
   static String jetcdVersion() {
@@ -221,7 +227,7 @@ public final class EtcdBench implements BenchStore {
   // ---------------------------------------------------------------- scale (P4)
 
   /** The number of keys under a prefix and the distinct leases they are bound to. */
-  public int[] keysAndLeases(String prefix) {
+  int[] keysAndLeases(String prefix) {
     List<KeyValue> kvs = get(admin.getKVClient().get(bytes(prefix),
         GetOption.builder().isPrefix(true).build())).getKvs();
     Set<Long> leases = new HashSet<>();
@@ -237,7 +243,7 @@ public final class EtcdBench implements BenchStore {
    * The gRPC messages etcd received (every unary request and every message on a stream, such
    * as keep-alives and watch creations), from its metrics.
    */
-  public long grpcMessagesReceived() {
+  long grpcMessagesReceived() {
     long sum = metric("grpc_server_msg_received_total{");
     if (sum < 0) {
       throw new IllegalStateException("no grpc_server_msg_received_total in etcd's metrics");
@@ -246,13 +252,13 @@ public final class EtcdBench implements BenchStore {
   }
 
   /** The raft proposals etcd committed (writes: puts, deletes, transactions with a put). */
-  public long proposalsCommitted() {
+  long proposalsCommitted() {
     return metric("etcd_server_proposals_committed_total");
   }
 
   /** The sum of a metric's samples (all label sets), or -1 if etcd does not report it. */
   private long metric(String prefix) {
-    String metrics = httpGet("http://127.0.0.1:" + cluster.member(0).metricsPort + "/metrics");
+    String metrics = httpGet("http://127.0.0.1:" + member().metricsPort() + "/metrics");
     long sum = 0;
     boolean found = false;
     for (String line : metrics.split("\n")) {
@@ -305,7 +311,7 @@ public final class EtcdBench implements BenchStore {
    * client, one lease) or one jetcd client with one lease (TTL 15 s, kept alive by jetcd) for
    * every campaign (raw), with the library's default timings (D 15 s, R 10 s, P 2 s).
    */
-  public static Fleet fleet(String side, String endpoint, int n) {
+  static Fleet fleet(String side, String endpoint, int n) {
     if (side.equals("ours")) {
       EtcdElectionBackend backend = EtcdElectionBackend.builder().endpoints(endpoint)
           .keyPrefix(SCALE_OURS).build();
@@ -354,6 +360,25 @@ public final class EtcdBench implements BenchStore {
   @Override
   public void close() {
     Background.close(admin);
-    cluster.close();
+    super.close();
+  }
+
+  /** Registered for {@link java.util.ServiceLoader}: store {@code etcd}. */
+  public static final class Provider implements BenchStore.Provider {
+
+    @Override
+    public String store() {
+      return "etcd";
+    }
+
+    @Override
+    public BenchStore open() {
+      return new EtcdBench();
+    }
+
+    @Override
+    public Fleet fleet(String side, String target, int n) {
+      return EtcdBench.fleet(side, target, n);
+    }
   }
 }

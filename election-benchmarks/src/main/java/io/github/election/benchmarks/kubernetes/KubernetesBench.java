@@ -1,4 +1,4 @@
-package io.github.election.kubernetes;
+package io.github.election.benchmarks.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -7,11 +7,13 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.github.election.LeaderElection;
-import io.github.election.benchmarks.Background;
 import io.github.election.benchmarks.BenchStore;
 import io.github.election.benchmarks.Fleet;
-import io.github.election.benchmarks.Ours;
-import io.github.election.testing.TcpProxy;
+import io.github.election.benchmarks.HarnessBench;
+import io.github.election.kubernetes.KubernetesElectionBackend;
+import io.github.election.kubernetes.testing.KubernetesHarness;
+import io.github.election.kubernetes.testing.MockApiServer;
+import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,17 +22,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 
 /**
- * Kubernetes for the benchmarks: the module's tests' mock API server ({@link MockApiServer},
+ * Kubernetes for the benchmarks: the kit fixture's mock API server ({@link KubernetesHarness}:
  * fabric8's mock in CRUD mode on 127.0.0.1, one HTTP front end per client), our backend, and
  * fabric8's own {@code LeaderElector} on a Lease with the same D, R and P and release on cancel.
+ * Both sides share the server's namespace: our Leases are named {@code o-*}, the raw ones
+ * {@code r-*}.
  */
-public final class KubernetesBench implements BenchStore {
+public final class KubernetesBench extends HarnessBench {
 
-  private volatile MockApiServer server;
-  private final Timings timings = KubernetesFixture.MOCK_TIMINGS;
-
+  /** Starts the mock API server. */
   public KubernetesBench() {
-    this.server = new MockApiServer().start();
+    super("kubernetes");
+  }
+
+  private MockApiServer server() {
+    return ((KubernetesHarness) harness()).server();
   }
 
   @Override
@@ -40,44 +46,18 @@ public final class KubernetesBench implements BenchStore {
 
   @Override
   public void renew() {
-    MockApiServer old = server;
-    server = new MockApiServer().start();
-    Background.close(old);
+    renewHarness();
   }
 
   @Override
-  public String store() {
-    return "kubernetes";
+  protected String oursName(String election) {
+    return "o-" + election;
   }
 
+  /** A Lease names its holder only. */
   @Override
-  public Timings timings() {
-    return timings;
-  }
-
-  @Override
-  public Side ours() {
-    return new Side() {
-      @Override
-      public String label() {
-        return "election-kubernetes";
-      }
-
-      @Override
-      public Client newClient(boolean proxied) {
-        int port = server.newFrontend().port();
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port) : null;
-        KubernetesElectionBackend backend = KubernetesElectionBackend.builder()
-            .config(MockApiServer.config(proxy != null ? proxy.port() : port, 1_000)).build();
-        return BenchStore.Client.of((election, identity, onLeader) ->
-            Ours.join(backend, timings, "o-" + election, identity, onLeader), backend, proxy);
-      }
-
-      @Override
-      public int enrolled(String election) {
-        return -1;
-      }
-    };
+  protected int enrolledOurs(String election) {
+    return -1;
   }
 
   @Override
@@ -90,12 +70,12 @@ public final class KubernetesBench implements BenchStore {
 
       @Override
       public Client newClient(boolean proxied) {
-        int port = server.newFrontend().port();
-        TcpProxy proxy = proxied ? new TcpProxy("127.0.0.1", port) : null;
+        StoreHarness.Connection link = harness().connect(proxied);
+        int port = Integer.parseInt(link.address().substring(link.address().indexOf(':') + 1));
         KubernetesClient client = new KubernetesClientBuilder()
-            .withConfig(MockApiServer.config(proxy != null ? proxy.port() : port, 1_000)).build();
+            .withConfig(MockApiServer.config(port, 1_000)).build();
         return BenchStore.Client.of((election, identity, onLeader) ->
-            elector(client, timings, "r-" + election, identity, onLeader), client, proxy);
+            elector(client, timings(), "r-" + election, identity, onLeader), client, link);
       }
 
       @Override
@@ -103,6 +83,46 @@ public final class KubernetesBench implements BenchStore {
         return -1;
       }
     };
+  }
+
+  /** A front end of its own per scale run, whose requests it counts. */
+  @Override
+  public Scale scale(String side) {
+    MockApiServer.Frontend f = server().newFrontend();
+    String prefix = side.equals("ours") ? "so-" : "sr-";
+    long[] total = {0};
+    return new Scale() {
+      @Override
+      public String target() {
+        return Integer.toString(f.port());
+      }
+
+      @Override
+      public long requests() {
+        total[0] += f.takeRequestPaths().size();
+        return total[0];
+      }
+
+      @Override
+      public long writes() {
+        return -1;
+      }
+
+      @Override
+      public int holders() {
+        return heldLeases(prefix);
+      }
+
+      @Override
+      public int records() {
+        return heldLeases(prefix);
+      }
+    };
+  }
+
+  @Override
+  public String holdersUnit() {
+    return "Lease object(s)";
   }
 
   static String fabric8Version() {
@@ -170,34 +190,10 @@ public final class KubernetesBench implements BenchStore {
 
   // ---------------------------------------------------------------- scale (P4)
 
-  /** A new front end of the server, for a child JVM: its port and its request log. */
-  public Frontend frontend() {
-    MockApiServer.Frontend f = server.newFrontend();
-    return new Frontend() {
-      @Override
-      public int port() {
-        return f.port();
-      }
-
-      @Override
-      public int takeRequests() {
-        return f.takeRequestPaths().size();
-      }
-    };
-  }
-
-  /** A front end of the mock server. */
-  public interface Frontend {
-    int port();
-
-    /** The number of requests received since the last call. */
-    int takeRequests();
-  }
-
   /** The Leases whose name starts with {@code prefix} and that name a holder. */
-  public int heldLeases(String prefix) {
+  int heldLeases(String prefix) {
     int n = 0;
-    try (KubernetesClient admin = server.newDirectClient()) {
+    try (KubernetesClient admin = server().newDirectClient()) {
       n = heldLeases(admin, prefix);
     }
     return n;
@@ -219,7 +215,7 @@ public final class KubernetesBench implements BenchStore {
    * Leases {@code so-<i>}) or one fabric8 client ({@code LeaderElector}s on Leases {@code
    * sr-<i>}), with the library's default timings (D 15 s, R 10 s, P 2 s).
    */
-  public static Fleet fleet(String side, int port, int n) {
+  static Fleet fleet(String side, int port, int n) {
     Timings defaults = new Timings(LeaderElection.Builder.DEFAULT_LEASE_DURATION,
         LeaderElection.Builder.DEFAULT_RENEW_DEADLINE, LeaderElection.Builder.DEFAULT_RETRY_PERIOD,
         Duration.ofSeconds(1));
@@ -248,8 +244,23 @@ public final class KubernetesBench implements BenchStore {
     };
   }
 
-  @Override
-  public void close() {
-    server.close();
+  /** Registered for {@link java.util.ServiceLoader}: store {@code kubernetes}. */
+  public static final class Provider implements BenchStore.Provider {
+
+    @Override
+    public String store() {
+      return "kubernetes";
+    }
+
+    @Override
+    public BenchStore open() {
+      return new KubernetesBench();
+    }
+
+    /** {@code target}: the port of a front end of the mock API server. */
+    @Override
+    public Fleet fleet(String side, String target, int n) {
+      return KubernetesBench.fleet(side, Integer.parseInt(target), n);
+    }
   }
 }
