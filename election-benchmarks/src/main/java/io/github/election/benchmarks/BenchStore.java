@@ -128,7 +128,7 @@ public interface BenchStore extends AutoCloseable {
      * Starts a candidacy in an election. {@code onLeader} gets {@link System#nanoTime()} read
      * in the callback by which the client tells its user that this candidate leads.
      */
-    Contender join(String election, String identity, LongConsumer onLeader);
+    Candidate join(String election, String identity, LongConsumer onLeader);
 
     /** Kills the client's connection without any cleanup (its proxies cut, then closed). */
     void crash();
@@ -145,7 +145,7 @@ public interface BenchStore extends AutoCloseable {
     static Client of(Joiner joiner, AutoCloseable storeClient, StoreHarness.Connection link) {
       return new Client() {
         @Override
-        public Contender join(String election, String identity, LongConsumer onLeader) {
+        public Candidate join(String election, String identity, LongConsumer onLeader) {
           return joiner.join(election, identity, onLeader);
         }
 
@@ -173,11 +173,11 @@ public interface BenchStore extends AutoCloseable {
   /** How a client starts a candidacy (see {@link Client#join}). */
   @FunctionalInterface
   interface Joiner {
-    Contender join(String election, String identity, LongConsumer onLeader);
+    Candidate join(String election, String identity, LongConsumer onLeader);
   }
 
   /** One candidacy. */
-  interface Contender {
+  interface Candidate {
 
     String identity();
 

@@ -50,7 +50,7 @@ final class CampaignRun {
   private final Supplier<StoreHarness> storeFactory;
   private final String backend;
   private final History history = new History();
-  private final List<Contender> contenders = new ArrayList<>();
+  private final List<Candidate> candidates = new ArrayList<>();
   private final Random random;
   private StoreHarness store;
   private Timings timings;
@@ -109,7 +109,7 @@ final class CampaignRun {
           ElectionSettings.format(timings.renewDeadline()),
           ElectionSettings.format(timings.retryPeriod()));
       for (int i = 0; i < settings.candidates(); i++) {
-        contenders.add(spawn(null));
+        candidates.add(spawn(null));
       }
       if (!history.awaitLeader(System.nanoTime() + Duration.ofSeconds(60).toNanos())) {
         throw new IllegalStateException(backend + ": no candidate became leader within 60 s of "
@@ -128,10 +128,10 @@ final class CampaignRun {
         }
       }
       history.add(Entry.at(System.nanoTime(), Entry.RUNNER, "closing").build());
-      for (Contender c : contenders) {
+      for (Candidate c : candidates) {
         c.close();
       }
-      contenders.clear();
+      candidates.clear();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       keepHistory();
@@ -172,7 +172,7 @@ final class CampaignRun {
     }
   }
 
-  private Contender spawn(Contender replaced) {
+  private Candidate spawn(Candidate replaced) {
     String identity;
     if (replaced != null && settings.reuseIdentity()) {
       identity = replaced.who().substring(0, replaced.who().indexOf('#'));
@@ -184,9 +184,9 @@ final class CampaignRun {
     try {
       Optional<URI> uri = link.uri(BASE, timings.leaseDuration());
       if (uri.isEmpty()) {
-        return new LocalContender(who, identity, election, timings, store, link, history);
+        return new LocalCandidate(who, identity, election, timings, store, link, history);
       }
-      return new ChildContender(who, identity, election, uri.get().toString(), timings,
+      return new ChildCandidate(who, identity, election, uri.get().toString(), timings,
           List.of("--direct", store.address()), link.environment(), link, history,
           logDir.resolve(who.replace('#', '-') + ".log"));
     } catch (RuntimeException e) {
@@ -219,7 +219,7 @@ final class CampaignRun {
 
     long d = timings.leaseDuration().toNanos();
     long p = timings.retryPeriod().toNanos();
-    Contender target = target(kind == Fault.RESIGN || atLeader, pick,
+    Candidate target = target(kind == Fault.RESIGN || atLeader, pick,
         kind == Fault.EXPIRE);
     String targetName = target.who();
     long hold;
@@ -255,9 +255,9 @@ final class CampaignRun {
           history.add(fault.build());
           target.kill();
           heal(id, kind, targetName);
-          contenders.remove(target);
+          candidates.remove(target);
           history.holdUntil(System.nanoTime() + hold);
-          contenders.add(spawn(target));
+          candidates.add(spawn(target));
           break;
         case CUT:
           history.add(fault.build());
@@ -350,12 +350,12 @@ final class CampaignRun {
    * has heard from the store if any (a replacement that is still starting has no session yet).
    * A fault that needs a session falls back to the leader when no other has one.
    */
-  private Contender target(boolean atLeader, int pick, boolean needsSession) {
+  private Candidate target(boolean atLeader, int pick, boolean needsSession) {
     List<String> leaders = history.leaders();
     List<String> known = history.known();
     if (needsSession && !atLeader) {
-      List<Contender> knownOnes = new ArrayList<>();
-      for (Contender c : contenders) {
+      List<Candidate> knownOnes = new ArrayList<>();
+      for (Candidate c : candidates) {
         if (known.contains(c.who()) && !leaders.contains(c.who())) {
           knownOnes.add(c);
         }
@@ -364,9 +364,9 @@ final class CampaignRun {
         atLeader = true; // the leader has one for sure
       }
     }
-    List<Contender> others = new ArrayList<>();
-    List<Contender> knownOthers = new ArrayList<>();
-    for (Contender c : contenders) {
+    List<Candidate> others = new ArrayList<>();
+    List<Candidate> knownOthers = new ArrayList<>();
+    for (Candidate c : candidates) {
       if (atLeader && leaders.contains(c.who())) {
         return c;
       }
@@ -377,15 +377,15 @@ final class CampaignRun {
         }
       }
     }
-    List<Contender> choice = !knownOthers.isEmpty() ? knownOthers
-        : !others.isEmpty() ? others : contenders;
+    List<Candidate> choice = !knownOthers.isEmpty() ? knownOthers
+        : !others.isEmpty() ? others : candidates;
     return choice.get(Math.floorMod(pick, choice.size()));
   }
 
   private void destroyAll() {
-    for (Contender c : new ArrayList<>(contenders)) {
-      if (c instanceof ChildContender) {
-        ((ChildContender) c).destroy();
+    for (Candidate c : new ArrayList<>(candidates)) {
+      if (c instanceof ChildCandidate) {
+        ((ChildCandidate) c).destroy();
       } else {
         try {
           c.close();
@@ -394,6 +394,6 @@ final class CampaignRun {
         }
       }
     }
-    contenders.clear();
+    candidates.clear();
   }
 }

@@ -1,23 +1,26 @@
 package io.github.election.tck;
 
-import io.github.election.memory.InMemoryElectionStore;
-
-import io.github.election.testing.Fault;
-
-import io.github.election.testing.Timings;
-
+import io.github.election.memory.testing.MemoryHarness;
 import io.github.election.spi.ElectionBackend;
-import java.time.Duration;
-import java.util.EnumSet;
+import io.github.election.testing.Fault;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Timings;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** The kit's fixture on the in-memory reference store, with every fault but member loss. */
+/**
+ * The kit's fixture on the in-memory reference store's harness, with every fault but member
+ * loss: each backend is the client of a connection of its own, whose faults are the store's
+ * hooks on that client.
+ */
 class InMemoryFixture implements ElectionFixture {
 
-  static final Timings TIMINGS = new Timings(Duration.ofMillis(1000), Duration.ofMillis(750),
-      Duration.ofMillis(100), Duration.ofMillis(200));
+  static final Timings TIMINGS = MemoryHarness.TIMINGS;
 
-  final InMemoryElectionStore store = new InMemoryElectionStore();
+  final MemoryHarness harness = new MemoryHarness();
+  private final Map<ElectionBackend, StoreHarness.Connection> links = new ConcurrentHashMap<>();
 
   @Override
   public Timings timings() {
@@ -26,51 +29,63 @@ class InMemoryFixture implements ElectionFixture {
 
   @Override
   public ElectionBackend newBackend() {
-    return store.connect();
+    StoreHarness.Connection link = harness.connect(true);
+    ElectionBackend client = link.backend("/", TIMINGS.leaseDuration());
+    links.put(client, link);
+    return client;
+  }
+
+  private StoreHarness.Connection link(ElectionBackend client) {
+    StoreHarness.Connection link = links.get(client);
+    if (link == null) {
+      throw new IllegalArgumentException("not a client of this fixture: " + client);
+    }
+    return link;
   }
 
   @Override
   public Set<Fault> faults() {
-    return EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART, Fault.EXPIRE);
+    return harness.faults();
   }
 
   @Override
   public void crash(ElectionBackend client) {
-    store.crash(client);
+    link(client).crash();
   }
 
   @Override
   public void cut(ElectionBackend client) {
-    store.cut(client);
+    link(client).cut();
   }
 
   @Override
   public void heal(ElectionBackend client) {
-    store.heal(client);
+    link(client).heal();
   }
 
   @Override
   public void stopStore() {
-    store.stop();
+    harness.stopStore();
   }
 
   @Override
   public void startStore() {
-    store.start();
+    harness.startStore();
   }
 
   @Override
   public void expire(ElectionBackend client) {
-    store.expire(client);
+    link(client); // one of ours
+    harness.expire(client);
   }
 
   @Override
-  public java.util.Optional<Integer> recordsOf(String electionName) {
-    return java.util.Optional.of(store.recordCount(electionName));
+  public Optional<Integer> recordsOf(String electionName) {
+    return Optional.of(harness.store().recordCount(electionName));
   }
 
   @Override
   public void close() {
-    store.stop();
+    harness.close();
   }
 }

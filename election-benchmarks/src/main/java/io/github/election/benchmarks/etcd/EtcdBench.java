@@ -137,7 +137,7 @@ public final class EtcdBench extends HarnessBench {
    * One candidate as jetcd's users write it: a lease of its own kept alive by jetcd, and a
    * campaign that completes when it leads; giving up is {@code Election.resign}.
    */
-  private static Contender campaign(io.etcd.jetcd.Client client, long ttlSeconds, String election,
+  private static Candidate campaign(io.etcd.jetcd.Client client, long ttlSeconds, String election,
       String identity, LongConsumer onLeader) {
     long lease = get(client.getLeaseClient().grant(ttlSeconds)).getID();
     CloseableClient keepAlive = client.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
@@ -153,7 +153,7 @@ public final class EtcdBench extends HarnessBench {
       public void onCompleted() {
       }
     });
-    class Campaign implements Contender {
+    class Campaign implements Candidate {
       volatile LeaderKey key;
       volatile boolean closed;
 

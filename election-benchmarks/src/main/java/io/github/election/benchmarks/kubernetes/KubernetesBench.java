@@ -131,9 +131,9 @@ public final class KubernetesBench extends HarnessBench {
   }
 
   /** fabric8's elector on a Lease, releasing it when cancelled, as {@code Fabric8Elector}. */
-  static Contender elector(KubernetesClient client, Timings t, String lease, String identity,
+  static Candidate elector(KubernetesClient client, Timings t, String lease, String identity,
       LongConsumer onLeader) {
-    class Elector implements Contender {
+    class Elector implements Candidate {
       volatile boolean leading;
       volatile String leader;
       CompletableFuture<?> running;
@@ -226,19 +226,19 @@ public final class KubernetesBench extends HarnessBench {
     }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(MockApiServer.config(port, 5_000)).build();
-    List<Contender> electors = new ArrayList<>();
+    List<Candidate> electors = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       electors.add(elector(client, defaults, "sr-" + i, "scale", t -> { }));
     }
     return new Fleet() {
       @Override
       public int leading() {
-        return (int) electors.stream().filter(Contender::isLeader).count();
+        return (int) electors.stream().filter(Candidate::isLeader).count();
       }
 
       @Override
       public void close() {
-        electors.forEach(Contender::close);
+        electors.forEach(Candidate::close);
         client.close();
       }
     };

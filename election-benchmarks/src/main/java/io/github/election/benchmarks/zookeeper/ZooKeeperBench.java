@@ -143,7 +143,7 @@ public final class ZooKeeperBench extends HarnessBench {
     return v == null ? "5.9.0" : v;
   }
 
-  private static Contender latch(CuratorFramework client, String path, String identity,
+  private static Candidate latch(CuratorFramework client, String path, String identity,
       LongConsumer onLeader) {
     LeaderLatch latch = new LeaderLatch(client, path, identity);
     latch.addListener(new LeaderLatchListener() {
@@ -161,7 +161,7 @@ public final class ZooKeeperBench extends HarnessBench {
     } catch (Exception e) {
       throw new IllegalStateException("LeaderLatch.start failed", e);
     }
-    return new Contender() {
+    return new Candidate() {
       @Override
       public String identity() {
         return identity;

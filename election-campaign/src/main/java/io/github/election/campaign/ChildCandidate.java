@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * resign, expire and close are commands on its standard input. Its standard output goes into
  * the history as it comes; its standard error into a log file.
  */
-final class ChildContender implements Contender {
+final class ChildCandidate implements Candidate {
 
-  private static final Logger log = LoggerFactory.getLogger(ChildContender.class);
+  private static final Logger log = LoggerFactory.getLogger(ChildCandidate.class);
   /** JVM options that start a small candidate fast on a small machine. */
   private static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC",
       "-XX:TieredStopAtLevel=1", "-Xss512k", "-Xmx128m", "-XX:-UsePerfData",
@@ -55,7 +55,7 @@ final class ChildContender implements Contender {
    * @param link the child's connection to the store; closed when the child ends
    * @param logFile where the child's standard error goes
    */
-  ChildContender(String who, String identity, String election, String uri, Timings timings,
+  ChildCandidate(String who, String identity, String election, String uri, Timings timings,
       List<String> extra, Map<String, String> env, StoreHarness.Connection link, History history,
       Path logFile) {
     this.who = who;

@@ -11,7 +11,7 @@ import io.github.election.testing.Timings;
  * and nothing is released; the election is then closed so that its threads end, and the
  * instance counts as dead from the crash on.
  */
-final class LocalContender implements Contender {
+final class LocalCandidate implements Candidate {
 
   private final String who;
   private final StoreHarness store;
@@ -20,7 +20,7 @@ final class LocalContender implements Contender {
   private final ElectionBackend client;
   private final LeaderElection election;
 
-  LocalContender(String who, String identity, String electionName, Timings timings,
+  LocalCandidate(String who, String identity, String electionName, Timings timings,
       StoreHarness store, StoreHarness.Connection link, History history) {
     this.who = who;
     this.store = store;

@@ -6,7 +6,7 @@ package io.github.election.campaign;
  * method returns once its fault is in place, and writes nothing to the history itself unless
  * said (the runner writes the fault and heal entries).
  */
-interface Contender {
+interface Candidate {
 
   /** The instance name, such as {@code c2#3}: identity, then incarnation. */
   String who();
