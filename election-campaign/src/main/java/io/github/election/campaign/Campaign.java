@@ -1,7 +1,7 @@
 package io.github.election.campaign;
 
-import io.github.election.testing.StoreHarness;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.testing.StoreHarness;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,21 +1,21 @@
 package io.github.election.campaign;
 
-import java.util.Set;
-import java.util.Optional;
-import java.util.EnumSet;
-import java.net.URI;
-import io.github.election.testing.StoreHarness;
-import io.github.election.testing.Fault;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.testing.Fault;
+import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

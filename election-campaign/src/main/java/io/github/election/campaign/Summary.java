@@ -1,7 +1,7 @@
 package io.github.election.campaign;
 
-import io.github.election.testing.Fault;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.testing.Fault;
 import java.util.List;
 
 /** The text a campaign prints: the summary table, and for a failed run the violations. */

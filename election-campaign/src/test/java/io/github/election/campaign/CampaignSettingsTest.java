@@ -1,9 +1,9 @@
 package io.github.election.campaign;
 
-import io.github.election.testing.Fault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.election.testing.Fault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.github.election.campaign;
 
-import io.github.election.testing.Fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.election.testing.Fault;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,8 +1,8 @@
 package io.github.election.campaign;
 
-import io.github.election.testing.Fault;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.election.testing.Fault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdGateway;
-import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +10,8 @@ import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdGateway;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;

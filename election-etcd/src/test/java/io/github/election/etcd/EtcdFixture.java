@@ -1,15 +1,15 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdGateway;
 import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdGateway;
 import io.github.election.etcd.testing.EtcdHarness;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.ElectionFixture;
-import io.github.election.testing.Fault;
 import io.github.election.tck.ForwardingElectionBackend;
-import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Fault;
+import io.github.election.testing.ProxiedConnection;
+import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -49,28 +49,30 @@ final class EtcdFixture implements ElectionFixture {
   private final List<EtcdCluster.Member> lost = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
 
-  /** One client: the backend, its proxies (one per member, in its order) and its first member. */
+  /**
+   * One client: the backend, its connection (proxies, one per member, in its order) and its
+   * first member.
+   */
   private static final class Client extends ForwardingElectionBackend {
     final EtcdElectionBackend backend;
-    final List<TcpProxy> proxies;
+    final StoreHarness.Connection link;
     final EtcdCluster.Member primary;
 
-    Client(EtcdElectionBackend backend, List<TcpProxy> proxies, EtcdCluster.Member primary) {
+    Client(EtcdElectionBackend backend, StoreHarness.Connection link, EtcdCluster.Member primary) {
       super(backend);
       this.backend = backend;
-      this.proxies = proxies;
+      this.link = link;
       this.primary = primary;
     }
 
     @Override
     public void close() {
-      backend.close();
-      proxies.forEach(TcpProxy::close); // the proxies' threads end with the client
+      link.close(); // the backend, then the proxies, whose threads end with the client
     }
 
     @Override
     public String toString() {
-      return backend + " via " + proxies;
+      return backend + " via " + link;
     }
   }
 
@@ -98,18 +100,16 @@ final class EtcdFixture implements ElectionFixture {
   public synchronized ElectionBackend newBackend() {
     List<EtcdCluster.Member> members = cluster.members();
     int first = next.getAndIncrement() % members.size();
-    List<TcpProxy> proxies = new ArrayList<>();
-    List<String> endpoints = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < (pinned ? 1 : members.size()); i++) {
-      TcpProxy proxy = new TcpProxy("127.0.0.1", members.get((first + i) % members.size()).clientPort());
-      proxies.add(proxy);
-      endpoints.add("http://" + proxy.address());
+      ports.add(members.get((first + i) % members.size()).clientPort());
     }
+    StoreHarness.Connection link = EtcdHarness.through(ProxiedConnection.proxiesTo(ports));
     // no fixed leaseTtl: each election's lease duration is its lease's TTL (the kit also builds
     // elections with the default durations, 15 s and 10 s, on these clients)
-    EtcdElectionBackend backend = EtcdElectionBackend.builder().endpoints(endpoints)
-        .keyPrefix(PREFIX).build();
-    Client c = new Client(backend, proxies, members.get(first));
+    EtcdElectionBackend backend = (EtcdElectionBackend) link.backend(PREFIX,
+        timings.leaseDuration());
+    Client c = new Client(backend, link, members.get(first));
     clients.put(c, c);
     return c;
   }
@@ -141,23 +141,20 @@ final class EtcdFixture implements ElectionFixture {
   public void crash(ElectionBackend client) {
     Client c = own(client);
     // A crashed process sends nothing more: with its proxies gone its keep-alives and requests
-    // fail at once (connection refused), and etcd lets its lease run out. All its proxies go
-    // silent first: closing them one by one would let the client fail over to one not yet
-    // closed, and TcpProxy.close() can miss a connection it is accepting at that moment; the cut
-    // stays in force on such a connection.
-    c.proxies.forEach(TcpProxy::cut);
-    c.proxies.forEach(TcpProxy::close);
+    // fail at once (connection refused), and etcd lets its lease run out; the connection's
+    // proxies all go silent before they close (see ProxiedConnection.crash).
+    c.link.crash();
     log.info("crashed {}", c);
   }
 
   @Override
   public void cut(ElectionBackend client) {
-    own(client).proxies.forEach(TcpProxy::cut);
+    own(client).link.cut();
   }
 
   @Override
   public void heal(ElectionBackend client) {
-    own(client).proxies.forEach(TcpProxy::heal);
+    own(client).link.heal();
   }
 
   @Override

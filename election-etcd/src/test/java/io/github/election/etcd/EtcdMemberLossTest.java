@@ -1,11 +1,11 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.SafetyMonitor;
 import io.github.election.testing.Timings;

@@ -1,12 +1,12 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;

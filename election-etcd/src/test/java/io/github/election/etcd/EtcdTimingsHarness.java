@@ -1,8 +1,8 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.testing.Timings;

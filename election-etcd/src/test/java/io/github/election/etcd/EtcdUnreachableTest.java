@@ -1,6 +1,5 @@
 package io.github.election.etcd;
 
-import io.github.election.etcd.testing.EtcdCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
@@ -8,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.testing.TcpProxy;
 import io.github.election.testing.Timings;
 import java.time.Duration;

@@ -1,6 +1,5 @@
 package io.github.election.kubernetes;
 
-import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Status;
@@ -10,6 +9,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.Observation;
 import java.net.InetAddress;

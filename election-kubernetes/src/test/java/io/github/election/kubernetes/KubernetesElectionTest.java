@@ -1,6 +1,5 @@
 package io.github.election.kubernetes;
 
-import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +8,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.testing.Timings;

@@ -1,11 +1,11 @@
 package io.github.election.kubernetes;
 
-import io.github.election.kubernetes.testing.KubernetesHarness;
-import io.github.election.kubernetes.testing.MockApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.github.election.kubernetes.testing.KubernetesHarness;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.ElectionFixture;
 import io.github.election.testing.Fault;

@@ -1,6 +1,5 @@
 package io.github.election.kubernetes;
 
-import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +10,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.testing.TcpProxy;
 import io.github.election.testing.Timings;
 import java.io.IOException;

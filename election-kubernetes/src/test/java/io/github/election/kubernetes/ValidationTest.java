@@ -1,12 +1,12 @@
 package io.github.election.kubernetes;
 
-import io.github.election.kubernetes.testing.MockApiServer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import java.time.Duration;

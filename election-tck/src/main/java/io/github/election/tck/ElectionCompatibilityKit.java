@@ -1,9 +1,5 @@
 package io.github.election.tck;
 
-import io.github.election.testing.Fault;
-
-import io.github.election.testing.Timings;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,6 +10,8 @@ import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
 import io.github.election.Subscription;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.testing.Fault;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

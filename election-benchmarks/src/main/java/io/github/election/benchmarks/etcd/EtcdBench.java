@@ -9,6 +9,7 @@ import io.etcd.jetcd.support.CloseableClient;
 import io.github.election.LeaderElection;
 import io.github.election.benchmarks.Background;
 import io.github.election.benchmarks.BenchStore;
+import io.github.election.benchmarks.BenchStoreProvider;
 import io.github.election.benchmarks.Fleet;
 import io.github.election.benchmarks.HarnessBench;
 import io.github.election.etcd.EtcdElectionBackend;
@@ -140,19 +141,7 @@ public final class EtcdBench extends HarnessBench {
   private static Candidate campaign(io.etcd.jetcd.Client client, long ttlSeconds, String election,
       String identity, LongConsumer onLeader) {
     long lease = get(client.getLeaseClient().grant(ttlSeconds)).getID();
-    CloseableClient keepAlive = client.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-      @Override
-      public void onNext(LeaseKeepAliveResponse value) {
-      }
-
-      @Override
-      public void onError(Throwable t) {
-      }
-
-      @Override
-      public void onCompleted() {
-      }
-    });
+    CloseableClient keepAlive = keepAlive(client, lease);
     class Campaign implements Candidate {
       volatile LeaderKey key;
       volatile boolean closed;
@@ -201,6 +190,23 @@ public final class EtcdBench extends HarnessBench {
           }
         });
     return c;
+  }
+
+  /** Keeps a lease alive through jetcd, ignoring what it answers. */
+  private static CloseableClient keepAlive(io.etcd.jetcd.Client client, long lease) {
+    return client.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
+      @Override
+      public void onNext(LeaseKeepAliveResponse value) {
+      }
+
+      @Override
+      public void onError(Throwable t) {
+      }
+
+      @Override
+      public void onCompleted() {
+      }
+    });
   }
 
   private static <T> T get(CompletableFuture<T> f) {
@@ -320,19 +326,7 @@ public final class EtcdBench extends HarnessBench {
     io.etcd.jetcd.Client client = io.etcd.jetcd.Client.builder().endpoints(endpoint).build();
     long ttl = LeaderElection.Builder.DEFAULT_LEASE_DURATION.toSeconds();
     long lease = get(client.getLeaseClient().grant(ttl)).getID();
-    CloseableClient keepAlive = client.getLeaseClient().keepAlive(lease, new StreamObserver<>() {
-      @Override
-      public void onNext(LeaseKeepAliveResponse value) {
-      }
-
-      @Override
-      public void onError(Throwable t) {
-      }
-
-      @Override
-      public void onCompleted() {
-      }
-    });
+    CloseableClient keepAlive = keepAlive(client, lease);
     AtomicInteger leading = new AtomicInteger();
     for (int i = 0; i < n; i++) {
       client.getElectionClient().campaign(bytes(SCALE_RAW + "/e-" + i), lease, bytes("scale"))
@@ -364,21 +358,11 @@ public final class EtcdBench extends HarnessBench {
   }
 
   /** Registered for {@link java.util.ServiceLoader}: store {@code etcd}. */
-  public static final class Provider implements BenchStore.Provider {
+  public static final class Provider extends BenchStoreProvider {
 
-    @Override
-    public String store() {
-      return "etcd";
-    }
-
-    @Override
-    public BenchStore open() {
-      return new EtcdBench();
-    }
-
-    @Override
-    public Fleet fleet(String side, String target, int n) {
-      return EtcdBench.fleet(side, target, n);
+    /** The provider. */
+    public Provider() {
+      super("etcd", EtcdBench::new, EtcdBench::fleet);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.github.election.LeaderElection;
 import io.github.election.benchmarks.BenchStore;
+import io.github.election.benchmarks.BenchStoreProvider;
 import io.github.election.benchmarks.Fleet;
 import io.github.election.benchmarks.HarnessBench;
 import io.github.election.kubernetes.KubernetesElectionBackend;
@@ -245,22 +246,12 @@ public final class KubernetesBench extends HarnessBench {
   }
 
   /** Registered for {@link java.util.ServiceLoader}: store {@code kubernetes}. */
-  public static final class Provider implements BenchStore.Provider {
+  public static final class Provider extends BenchStoreProvider {
 
-    @Override
-    public String store() {
-      return "kubernetes";
-    }
-
-    @Override
-    public BenchStore open() {
-      return new KubernetesBench();
-    }
-
-    /** {@code target}: the port of a front end of the mock API server. */
-    @Override
-    public Fleet fleet(String side, String target, int n) {
-      return KubernetesBench.fleet(side, Integer.parseInt(target), n);
+    /** The provider. */
+    public Provider() {
+      super("kubernetes", KubernetesBench::new, (side, target, n) ->
+          KubernetesBench.fleet(side, Integer.parseInt(target), n));
     }
   }
 }

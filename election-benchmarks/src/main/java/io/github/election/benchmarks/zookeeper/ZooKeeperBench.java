@@ -3,6 +3,7 @@ package io.github.election.benchmarks.zookeeper;
 import io.github.election.LeaderElection;
 import io.github.election.benchmarks.Background;
 import io.github.election.benchmarks.BenchStore;
+import io.github.election.benchmarks.BenchStoreProvider;
 import io.github.election.benchmarks.Fleet;
 import io.github.election.benchmarks.HarnessBench;
 import io.github.election.testing.StoreHarness;
@@ -345,21 +346,11 @@ public final class ZooKeeperBench extends HarnessBench {
   }
 
   /** Registered for {@link java.util.ServiceLoader}: store {@code zookeeper}. */
-  public static final class Provider implements BenchStore.Provider {
+  public static final class Provider extends BenchStoreProvider {
 
-    @Override
-    public String store() {
-      return "zookeeper";
-    }
-
-    @Override
-    public BenchStore open() {
-      return new ZooKeeperBench();
-    }
-
-    @Override
-    public Fleet fleet(String side, String target, int n) {
-      return ZooKeeperBench.fleet(side, target, n);
+    /** The provider. */
+    public Provider() {
+      super("zookeeper", ZooKeeperBench::new, ZooKeeperBench::fleet);
     }
   }
 }

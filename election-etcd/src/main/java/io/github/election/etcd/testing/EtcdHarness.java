@@ -3,6 +3,7 @@ package io.github.election.etcd.testing;
 import io.github.election.etcd.EtcdElectionBackend;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.testing.Fault;
+import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.TcpProxy;
 import io.github.election.testing.Timings;
@@ -13,7 +14,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -144,13 +144,9 @@ public final class EtcdHarness implements StoreHarness {
 
   @Override
   public Connection connect(boolean proxied) {
-    List<TcpProxy> proxies = new ArrayList<>();
-    if (proxied) {
-      for (EtcdCluster.Member m : cluster.members()) {
-        proxies.add(new TcpProxy("127.0.0.1", m.clientPort()));
-      }
-    }
-    return new Link(proxies, proxied ? null : address());
+    List<Integer> ports = new ArrayList<>();
+    cluster.members().forEach(m -> ports.add(m.clientPort()));
+    return new Link(proxied ? ProxiedConnection.proxiesTo(ports) : List.of(), address());
   }
 
   @Override
@@ -195,90 +191,38 @@ public final class EtcdHarness implements StoreHarness {
     return "EtcdHarness{" + cluster + "}";
   }
 
+  /**
+   * A connection through the given proxies (a client's own, one per member, in the order its
+   * backend lists the endpoints), whose backend has key prefix {@code base} and a lease per lease
+   * duration.
+   */
+  public static Connection through(List<TcpProxy> proxies) {
+    if (proxies.isEmpty()) {
+      throw new IllegalArgumentException("no proxies");
+    }
+    return new Link(proxies, null);
+  }
+
   /** A client's proxies, one per member, or the members' own addresses. */
-  private static final class Link implements Connection {
-    private final List<TcpProxy> proxies;
-    private final String address;
-    private ElectionBackend backend;
+  private static final class Link extends ProxiedConnection {
 
     Link(List<TcpProxy> proxies, String direct) {
-      this.proxies = proxies;
-      StringJoiner j = new StringJoiner(",");
-      proxies.forEach(p -> j.add(p.address()));
-      this.address = direct != null ? direct : j.toString();
-    }
-
-    @Override
-    public String address() {
-      return address;
+      super(proxies, direct);
     }
 
     @Override
     public Optional<URI> uri(String base, Duration leaseDuration) {
-      return Optional.of(URI.create("etcd://" + address + base));
+      return Optional.of(URI.create("etcd://" + address() + base));
     }
 
     /** Key prefix {@code base}; a lease per lease duration (the election's D is its TTL). */
     @Override
-    public synchronized ElectionBackend backend(String base, Duration leaseDuration) {
-      if (backend == null) {
-        List<String> endpoints = new ArrayList<>();
-        for (String a : address.split(",")) {
-          endpoints.add("http://" + a);
-        }
-        backend = EtcdElectionBackend.builder().endpoints(endpoints).keyPrefix(base).build();
+    protected ElectionBackend newBackend(String base, Duration leaseDuration) {
+      List<String> endpoints = new ArrayList<>();
+      for (String a : address().split(",")) {
+        endpoints.add("http://" + a);
       }
-      return backend;
-    }
-
-    private void requireProxies(String what) {
-      if (proxies.isEmpty()) {
-        throw new IllegalStateException(what + ": a connection without proxies");
-      }
-    }
-
-    @Override
-    public void cut() {
-      requireProxies("cut");
-      proxies.forEach(TcpProxy::cut);
-    }
-
-    @Override
-    public void heal() {
-      requireProxies("heal");
-      proxies.forEach(TcpProxy::heal);
-    }
-
-    /**
-     * All proxies go silent first, then close: closing them one by one would let the client
-     * fail over to one not yet closed, and {@link TcpProxy#close()} can miss a connection it is
-     * accepting at that moment; the cut stays in force on such a connection.
-     */
-    @Override
-    public void crash() {
-      requireProxies("crash");
-      proxies.forEach(TcpProxy::cut);
-      proxies.forEach(TcpProxy::close);
-    }
-
-    @Override
-    public void close() {
-      ElectionBackend b;
-      synchronized (this) {
-        b = backend;
-      }
-      try {
-        if (b != null) {
-          b.close();
-        }
-      } finally {
-        proxies.forEach(TcpProxy::close); // the proxies' threads end with the client
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "connection to " + address;
+      return EtcdElectionBackend.builder().endpoints(endpoints).keyPrefix(base).build();
     }
   }
 

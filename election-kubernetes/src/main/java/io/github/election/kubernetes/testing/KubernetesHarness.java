@@ -3,6 +3,7 @@ package io.github.election.kubernetes.testing;
 import io.github.election.kubernetes.KubernetesElectionBackend;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.testing.Fault;
+import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.TcpProxy;
 import io.github.election.testing.Timings;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -103,7 +105,8 @@ public final class KubernetesHarness implements StoreHarness {
   @Override
   public Connection connect(boolean proxied) {
     int port = server.newFrontend().port();
-    return new Link(port, proxied ? new TcpProxy("127.0.0.1", port) : null);
+    return new Link(proxied ? ProxiedConnection.proxiesTo(List.of(port)) : List.of(),
+        "127.0.0.1:" + port);
   }
 
   @Override
@@ -141,20 +144,15 @@ public final class KubernetesHarness implements StoreHarness {
   }
 
   /** One front end, and the proxy in front of it if any. */
-  private final class Link implements Connection {
-    private final int port;
-    private final TcpProxy proxy;
+  private final class Link extends ProxiedConnection {
     private Path kubeconfig;
-    private ElectionBackend backend;
 
-    Link(int frontendPort, TcpProxy proxy) {
-      this.port = proxy != null ? proxy.port() : frontendPort;
-      this.proxy = proxy;
+    Link(List<TcpProxy> proxies, String direct) {
+      super(proxies, direct);
     }
 
-    @Override
-    public String address() {
-      return "127.0.0.1:" + port;
+    private int port() {
+      return Integer.parseInt(address().substring(address().lastIndexOf(':') + 1));
     }
 
     /** {@code kubernetes:///NAMESPACE}, with {@link #environment()}'s kubeconfig. */
@@ -202,57 +200,9 @@ public final class KubernetesHarness implements StoreHarness {
 
     /** Requests time out after 1 s; the base is not used (the mock's namespace). */
     @Override
-    public synchronized ElectionBackend backend(String base, Duration leaseDuration) {
-      if (backend == null) {
-        backend = KubernetesElectionBackend.builder()
-            .config(MockApiServer.config(port, 1_000)).build();
-      }
-      return backend;
-    }
-
-    private TcpProxy proxy(String what) {
-      if (proxy == null) {
-        throw new IllegalStateException(what + ": a connection without a proxy");
-      }
-      return proxy;
-    }
-
-    @Override
-    public void cut() {
-      proxy("cut").cut();
-    }
-
-    @Override
-    public void heal() {
-      proxy("heal").heal();
-    }
-
-    @Override
-    public void crash() {
-      proxy("crash").cut();
-      proxy.close();
-    }
-
-    @Override
-    public void close() {
-      ElectionBackend b;
-      synchronized (this) {
-        b = backend;
-      }
-      try {
-        if (b != null) {
-          b.close();
-        }
-      } finally {
-        if (proxy != null) {
-          proxy.close();
-        }
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "connection to " + address();
+    protected ElectionBackend newBackend(String base, Duration leaseDuration) {
+      return KubernetesElectionBackend.builder().config(MockApiServer.config(port(), 1_000))
+          .build();
     }
   }
 

@@ -3,6 +3,7 @@ package io.github.election.zookeeper.testing;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.testing.Fault;
+import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.TcpProxy;
 import io.github.election.testing.Timings;
@@ -202,13 +203,9 @@ public final class ZooKeeperHarness implements StoreHarness {
 
   @Override
   public Connection connect(boolean proxied) {
-    List<TcpProxy> proxies = new ArrayList<>();
-    if (proxied) {
-      for (InstanceSpec s : specs) {
-        proxies.add(new TcpProxy("127.0.0.1", s.getPort()));
-      }
-    }
-    return new Link(proxies, proxied ? null : address());
+    List<Integer> ports = new ArrayList<>();
+    specs.forEach(s -> ports.add(s.getPort()));
+    return new Link(proxied ? ProxiedConnection.proxiesTo(ports) : List.of(), address());
   }
 
   @Override
@@ -331,82 +328,23 @@ public final class ZooKeeperHarness implements StoreHarness {
   }
 
   /** A client's proxies, one per member, or the servers' own addresses. */
-  private static final class Link implements Connection {
-    private final List<TcpProxy> proxies;
-    private final String address;
-    private ElectionBackend backend;
+  private static final class Link extends ProxiedConnection {
 
     Link(List<TcpProxy> proxies, String direct) {
-      this.proxies = proxies;
-      StringJoiner j = new StringJoiner(",");
-      proxies.forEach(p -> j.add(p.address()));
-      this.address = direct != null ? direct : j.toString();
-    }
-
-    @Override
-    public String address() {
-      return address;
+      super(proxies, direct);
     }
 
     @Override
     public Optional<URI> uri(String base, Duration leaseDuration) {
-      return Optional.of(URI.create("zookeeper://" + address + base + "?sessionTimeout="
+      return Optional.of(URI.create("zookeeper://" + address() + base + "?sessionTimeout="
           + ElectionSettings.format(leaseDuration) + "&connectionTimeout=1s"));
     }
 
     /** Session timeout D, connection timeout 1 s. */
     @Override
-    public synchronized ElectionBackend backend(String base, Duration leaseDuration) {
-      if (backend == null) {
-        backend = ZooKeeperElectionBackend.builder().connectString(address).basePath(base)
-            .sessionTimeout(leaseDuration).connectionTimeout(Duration.ofSeconds(1)).build();
-      }
-      return backend;
-    }
-
-    private void requireProxies(String what) {
-      if (proxies.isEmpty()) {
-        throw new IllegalStateException(what + ": a connection without proxies");
-      }
-    }
-
-    @Override
-    public void cut() {
-      requireProxies("cut");
-      proxies.forEach(TcpProxy::cut);
-    }
-
-    @Override
-    public void heal() {
-      requireProxies("heal");
-      proxies.forEach(TcpProxy::heal);
-    }
-
-    @Override
-    public void crash() {
-      requireProxies("crash");
-      proxies.forEach(TcpProxy::cut); // all silent first: no failover to one not yet closed
-      proxies.forEach(TcpProxy::close);
-    }
-
-    @Override
-    public void close() {
-      ElectionBackend b;
-      synchronized (this) {
-        b = backend;
-      }
-      try {
-        if (b != null) {
-          b.close();
-        }
-      } finally {
-        proxies.forEach(TcpProxy::close);
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "connection to " + address;
+    protected ElectionBackend newBackend(String base, Duration leaseDuration) {
+      return ZooKeeperElectionBackend.builder().connectString(address()).basePath(base)
+          .sessionTimeout(leaseDuration).connectionTimeout(Duration.ofSeconds(1)).build();
     }
   }
 
