@@ -3,7 +3,9 @@ package io.github.election.benchmarks;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.util.ServiceLoader;
+import java.util.function.IntSupplier;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * One store started on 127.0.0.1 by its {@link StoreHarness}, as the tests start it, with two
@@ -63,6 +65,37 @@ public interface BenchStore extends AutoCloseable {
 
     /** The candidates' records (nodes, keys, Leases) in the store now. */
     int records();
+
+    /** A scale run's probes made of their parts. */
+    static Scale of(String target, LongSupplier requests, LongSupplier writes,
+        IntSupplier holders, IntSupplier records) {
+      return new Scale() {
+        @Override
+        public String target() {
+          return target;
+        }
+
+        @Override
+        public long requests() {
+          return requests.getAsLong();
+        }
+
+        @Override
+        public long writes() {
+          return writes.getAsLong();
+        }
+
+        @Override
+        public int holders() {
+          return holders.getAsInt();
+        }
+
+        @Override
+        public int records() {
+          return records.getAsInt();
+        }
+      };
+    }
   }
 
   /** The scale run of one side ({@code ours} or {@code raw}) on this store. */

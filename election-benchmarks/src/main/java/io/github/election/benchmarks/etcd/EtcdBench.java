@@ -96,32 +96,8 @@ public final class EtcdBench extends HarnessBench {
   @Override
   public Scale scale(String side) {
     String prefix = (side.equals("ours") ? SCALE_OURS : SCALE_RAW) + "/";
-    return new Scale() {
-      @Override
-      public String target() {
-        return endpoint();
-      }
-
-      @Override
-      public long requests() {
-        return grpcMessagesReceived();
-      }
-
-      @Override
-      public long writes() {
-        return proposalsCommitted();
-      }
-
-      @Override
-      public int holders() {
-        return keysAndLeases(prefix)[1];
-      }
-
-      @Override
-      public int records() {
-        return keysAndLeases(prefix)[0];
-      }
-    };
+    return Scale.of(endpoint(), this::grpcMessagesReceived, this::proposalsCommitted,
+        () -> keysAndLeases(prefix)[1], () -> keysAndLeases(prefix)[0]);
   }
 
   @Override

@@ -92,33 +92,8 @@ public final class KubernetesBench extends HarnessBench {
     MockApiServer.Frontend f = server().newFrontend();
     String prefix = side.equals("ours") ? "so-" : "sr-";
     long[] total = {0};
-    return new Scale() {
-      @Override
-      public String target() {
-        return Integer.toString(f.port());
-      }
-
-      @Override
-      public long requests() {
-        total[0] += f.takeRequestPaths().size();
-        return total[0];
-      }
-
-      @Override
-      public long writes() {
-        return -1;
-      }
-
-      @Override
-      public int holders() {
-        return heldLeases(prefix);
-      }
-
-      @Override
-      public int records() {
-        return heldLeases(prefix);
-      }
-    };
+    return Scale.of(Integer.toString(f.port()), () -> total[0] += f.takeRequestPaths().size(),
+        () -> -1, () -> heldLeases(prefix), () -> heldLeases(prefix));
   }
 
   @Override

@@ -106,32 +106,8 @@ public final class ZooKeeperBench extends HarnessBench {
   @Override
   public Scale scale(String side) {
     String base = side.equals("ours") ? SCALE_OURS : SCALE_RAW;
-    return new Scale() {
-      @Override
-      public String target() {
-        return connectString();
-      }
-
-      @Override
-      public long requests() {
-        return packetsReceived();
-      }
-
-      @Override
-      public long writes() {
-        return fsyncs();
-      }
-
-      @Override
-      public int holders() {
-        return sessionsHolding(base);
-      }
-
-      @Override
-      public int records() {
-        return nodesUnder(base);
-      }
-    };
+    return Scale.of(connectString(), this::packetsReceived, this::fsyncs,
+        () -> sessionsHolding(base), () -> nodesUnder(base));
   }
 
   @Override
