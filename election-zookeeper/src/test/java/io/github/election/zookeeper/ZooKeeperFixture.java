@@ -1,16 +1,11 @@
 package io.github.election.zookeeper;
 
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.ElectionFixture;
-import io.github.election.tck.ForwardingElectionBackend;
-import io.github.election.testing.Fault;
-import io.github.election.testing.StoreHarness;
+import io.github.election.tck.HarnessFixture;
 import io.github.election.testing.Timings;
 import io.github.election.zookeeper.testing.ZooKeeperHarness;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -34,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * end, which the client learns of only at its next request: no kit rule uses it); store
  * restart stops and restarts the server, which keeps the data and so the sessions.
  */
-final class ZooKeeperFixture implements ElectionFixture {
+final class ZooKeeperFixture extends HarnessFixture {
 
   /** The harness's timings: D = session timeout 3 s, R 2 s, P 300 ms; see there. */
   static final Timings TIMINGS = ZooKeeperHarness.TIMINGS;
@@ -43,19 +38,15 @@ final class ZooKeeperFixture implements ElectionFixture {
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperFixture.class);
 
-  private final ZooKeeperHarness store;
   private final CuratorFramework admin;
-  private final Timings timings;
-  private final Map<ElectionBackend, Client> clients = new java.util.concurrent.ConcurrentHashMap<>();
 
   ZooKeeperFixture() {
     this(TIMINGS);
   }
 
   ZooKeeperFixture(Timings timings) {
-    this.timings = timings;
-    this.store = ZooKeeperHarness.start(1);
-    this.admin = CuratorFrameworkFactory.builder().connectString(store.address())
+    super(ZooKeeperHarness.start(1), timings, BASE_PATH);
+    this.admin = CuratorFrameworkFactory.builder().connectString(connectString())
         .sessionTimeoutMs(30_000).connectionTimeoutMs(5_000).retryPolicy(new RetryOneTime(100))
         .build();
     admin.start();
@@ -80,69 +71,18 @@ final class ZooKeeperFixture implements ElectionFixture {
     return ZooKeeperHarness.startServer(port);
   }
 
-  @Override
-  public Timings timings() {
-    return timings;
-  }
-
-  @Override
-  public Set<Fault> faults() {
-    return store.faults();
-  }
-
-  @Override
-  public ElectionBackend newBackend() {
-    StoreHarness.Connection link = store.connect(true);
-    ZooKeeperElectionBackend backend;
-    try {
-      backend = (ZooKeeperElectionBackend) link.backend(BASE_PATH, timings.leaseDuration());
-    } catch (RuntimeException e) {
-      link.close();
-      throw e;
-    }
-    Client client = new Client(backend, link);
-    clients.put(client, client);
-    return client;
-  }
-
   /** The backend inside a client that {@link #newBackend()} handed out. */
-  ZooKeeperElectionBackend backendOf(ElectionBackend client) {
-    return own(client).backend;
-  }
-
   @Override
-  public void crash(ElectionBackend client) {
-    Client c = own(client);
-    log.info("crash {}", c.link);
-    c.link.crash();
+  protected ZooKeeperElectionBackend backendOf(ElectionBackend client) {
+    return (ZooKeeperElectionBackend) super.backendOf(client);
   }
 
-  @Override
-  public void cut(ElectionBackend client) {
-    own(client).link.cut();
-  }
-
-  @Override
-  public void heal(ElectionBackend client) {
-    own(client).link.heal();
-  }
-
-  @Override
-  public void stopStore() {
-    store.stopStore();
-  }
-
+  /** Restarts the server, then waits for the admin client and warms the server up again. */
   @Override
   public void startStore() {
-    store.startStore();
+    super.startStore();
     awaitAdminConnected();
     warmUp();
-  }
-
-  /** Ends the client's session in the server: a second handle joins the session and closes it. */
-  @Override
-  public void expire(ElectionBackend client) {
-    store.expire(backendOf(client));
   }
 
   @Override
@@ -162,12 +102,6 @@ final class ZooKeeperFixture implements ElectionFixture {
     }
   }
 
-  /** The server's own threads (and the proxies'), which the kit's check of rule C3 ignores. */
-  @Override
-  public boolean isStoreThread(Thread thread) {
-    return store.isStoreThread(thread);
-  }
-
   /** The admin client, connected straight to the server. */
   CuratorFramework admin() {
     return admin;
@@ -175,24 +109,14 @@ final class ZooKeeperFixture implements ElectionFixture {
 
   /** {@code 127.0.0.1:port} of the server itself. */
   String connectString() {
-    return store.address();
+    return store().address();
   }
 
   @Override
   public void close() {
-    for (Client c : clients.values()) {
-      c.close();
-    }
+    closeClients();
     admin.close();
-    store.close();
-  }
-
-  private Client own(ElectionBackend client) {
-    Client c = clients.get(client);
-    if (c == null) {
-      throw new IllegalArgumentException("not a client of this fixture: " + client);
-    }
-    return c;
+    store().close();
   }
 
   private void awaitAdminConnected() {
@@ -214,28 +138,6 @@ final class ZooKeeperFixture implements ElectionFixture {
       }
     } catch (Exception e) {
       log.warn("warm-up of the test server failed: {}", e.toString());
-    }
-  }
-
-  /** A backend plus its connection; closing it closes both. */
-  private static final class Client extends ForwardingElectionBackend {
-    final ZooKeeperElectionBackend backend;
-    final StoreHarness.Connection link;
-
-    Client(ZooKeeperElectionBackend backend, StoreHarness.Connection link) {
-      super(backend);
-      this.backend = backend;
-      this.link = link;
-    }
-
-    @Override
-    public void close() {
-      link.close();
-    }
-
-    @Override
-    public String toString() {
-      return backend + " via " + link;
     }
   }
 }
