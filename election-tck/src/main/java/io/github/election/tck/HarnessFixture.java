@@ -62,9 +62,17 @@ public class HarnessFixture implements ElectionFixture {
     return store.faults();
   }
 
+  /**
+   * The connection of a new client: by default {@code store().connect(true)}, through proxies
+   * of its own. A fixture that routes its clients otherwise overrides it.
+   */
+  protected StoreHarness.Connection connect() {
+    return store.connect(true);
+  }
+
   @Override
   public ElectionBackend newBackend() {
-    StoreHarness.Connection link = store.connect(true);
+    StoreHarness.Connection link = connect();
     ElectionBackend backend;
     try {
       backend = link.backend(base, timings.leaseDuration());

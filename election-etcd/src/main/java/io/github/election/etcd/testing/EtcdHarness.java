@@ -52,6 +52,14 @@ public final class EtcdHarness implements StoreHarness {
   }
 
   /**
+   * A harness on a running cluster, which its {@link #close()} stops: for a cluster that
+   * outlives the harness (shared between tests), do not close the harness.
+   */
+  public static EtcdHarness on(EtcdCluster cluster) {
+    return new EtcdHarness(cluster);
+  }
+
+  /**
    * Revokes every lease of an etcd backend through the first member of {@code address} that
    * answers: etcd ends the leases now, as if they had run out.
    *
