@@ -308,8 +308,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
   // ------------------------------------------------------------------ package-private
 
-  /** The ids of the leases in use (for tests and diagnostics). */
-  List<Long> leaseIds() {
+  /**
+   * The ids of the leases in use (for tooling and diagnostics: the testing package revokes
+   * them); the candidates' keys end with them in hex.
+   */
+  public List<Long> leaseIds() {
     List<Long> ids = new ArrayList<>();
     for (SharedLease l : leases.values()) {
       SharedLease.Grant g = l.current();

@@ -2,9 +2,10 @@ package io.github.election.etcd;
 
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.Observation;
 import java.net.InetAddress;

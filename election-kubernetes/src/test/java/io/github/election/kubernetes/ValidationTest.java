@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import java.time.Duration;

@@ -234,8 +234,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     return basePath;
   }
 
-  /** The Curator client of this backend (for the tests' fault injection). */
-  CuratorFramework client() {
+  /**
+   * The Curator client of this backend: its own, or the one given to the builder. For tooling
+   * (the testing package ends its session); do not close it.
+   */
+  public CuratorFramework client() {
     return client;
   }
 

@@ -8,7 +8,8 @@ import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
+import io.github.election.zookeeper.testing.EmbeddedZooKeeper;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -449,7 +450,7 @@ class ZooKeeperBackendTest {
     @DisplayName("a client passed in serves several elections and stays open after the backend closes")
     void clientPassedIn() throws Exception {
       CuratorFramework client = CuratorFrameworkFactory.builder()
-          .connectString(fixture.server().getConnectString()).sessionTimeoutMs(3000)
+          .connectString(fixture.connectString()).sessionTimeoutMs(3000)
           .connectionTimeoutMs(1000).retryPolicy(new RetryOneTime(100)).build();
       client.start();
       try {
@@ -481,7 +482,7 @@ class ZooKeeperBackendTest {
       try (Group g = new Group(name, T)) {
         for (int i = 1; i <= 2; i++) {
           g.add("c" + i, () -> ZooKeeperElectionBackend.builder()
-              .connectString(fixture.server().getConnectString())
+              .connectString(fixture.connectString())
               .basePath("/secured").sessionTimeout(T.leaseDuration())
               .digestAuth("alice", "secret").acl(ZooDefs.Ids.CREATOR_ALL_ACL).build());
         }
