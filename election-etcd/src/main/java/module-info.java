@@ -7,8 +7,10 @@ module io.github.election.etcd {
   requires jetcd.common;
   requires io.grpc;
   requires io.netty.handler;
+  requires static io.github.election.testing;
 
   exports io.github.election.etcd;
+  exports io.github.election.etcd.testing;
 
   provides io.github.election.spi.ElectionBackendProvider
       with io.github.election.etcd.EtcdBackendProvider;
