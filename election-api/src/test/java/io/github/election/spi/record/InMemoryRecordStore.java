@@ -5,13 +5,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.function.Supplier;
 
 /**
  * One leadership record in memory, with compare-and-set on a version counter: the record store
  * of the generic candidate's tests. Requests answer at once, unless the test holds them ({@link
  * #hold}) or makes them fail ({@link #failWith}); {@link #beforeWrite} runs a concurrent writer's
- * step between a candidate's read and its write.
+ * step between a candidate's read and its write. Every write is shown to the watchers of every
+ * candidate, after it is done, as a store's watch would.
  */
 final class InMemoryRecordStore implements RecordStore {
 
@@ -24,10 +26,19 @@ final class InMemoryRecordStore implements RecordStore {
   volatile RuntimeException failWith;
   volatile Runnable beforeWrite;
   volatile Watcher watcher;
+  private final java.util.Set<Watcher> watchers = new CopyOnWriteArraySet<>();
   volatile CompletionStage<Void> leftWith;
 
   /** Writes a record as another candidate would; returns it with its new version. */
-  synchronized VersionedRecord put(LeaderRecord record) {
+  VersionedRecord put(LeaderRecord record) {
+    VersionedRecord written = write(record);
+    for (Watcher w : watchers) {
+      w.recordChanged(record);
+    }
+    return written;
+  }
+
+  private synchronized VersionedRecord write(LeaderRecord record) {
     current = record == null ? null : new VersionedRecord(record, Long.toString(++versions));
     return current;
   }
@@ -76,7 +87,7 @@ final class InMemoryRecordStore implements RecordStore {
       if (current != null) {
         throw new RecordConflictException("exists at version " + current.version(), null);
       }
-      return put(record);
+      return write(record);
     });
   }
 
@@ -86,13 +97,14 @@ final class InMemoryRecordStore implements RecordStore {
       if (current == null || !current.version().equals(at.version())) {
         throw new RecordConflictException("not at version " + at.version(), null);
       }
-      return put(next);
+      return write(next);
     });
   }
 
   @Override
   public void watch(Watcher watcher) {
     this.watcher = watcher;
+    watchers.add(watcher);
   }
 
   @Override
@@ -118,6 +130,11 @@ final class InMemoryRecordStore implements RecordStore {
         T value;
         synchronized (this) {
           value = op.get();
+        }
+        if (value instanceof VersionedRecord) {
+          for (Watcher w : watchers) {
+            w.recordChanged(((VersionedRecord) value).record());
+          }
         }
         answer.complete(value);
       } catch (RuntimeException e) {
