@@ -94,6 +94,8 @@ final class LeaseStore implements RecordStore {
 
   @Override
   public CompletionStage<VersionedRecord> update(VersionedRecord current, LeaderRecord next) {
+    // the Lease last read or written is at least as new as current: when its version differs,
+    // the Lease changed since current, and the API server refuses the update with 409 anyway
     Lease known = last;
     Lease base = known != null && current.version().equals(versionOf(known))
         ? new LeaseBuilder(known).build()
