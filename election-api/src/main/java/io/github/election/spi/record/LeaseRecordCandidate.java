@@ -131,6 +131,9 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     long start = ticker.read();
     synchronized (this) {
       cancelWakeUp();
+      // the period ends here, whether or not the release gets through: taking the record again
+      // (after the engine's hold-off) starts a new period with a new term
+      leadingTerm = 0;
     }
     return run("release", () -> doRelease(start + releaseBudgetNanos));
   }

@@ -314,6 +314,18 @@ class LeaseRecordCandidateTest {
   }
 
   @Test
+  void takingItsRecordAgainAfterAReleaseThatFailedStartsANewPeriod() {
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    store.failWith = new RecordRefusedException("forbidden: update leases", null);
+    now(me.release()); // the record still names this candidate
+    store.failWith = null;
+    advance(P); // the engine's hold-off after the resign
+    assertThat(now(me.poll())).isEqualTo(Observation.leading(2));
+    assertThat(store.record().leaderTransitions()).isEqualTo(1);
+  }
+
+  @Test
   void aRestartedCandidateFindingItsOwnNameStartsANewPeriod() {
     store.put(held("me", 7, wall.get()));
     LeaseRecordCandidate me = candidate("me");
