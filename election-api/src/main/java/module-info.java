@@ -9,6 +9,7 @@ module io.github.election {
 
   exports io.github.election;
   exports io.github.election.spi;
+  exports io.github.election.spi.record;
 
   uses io.github.election.spi.ElectionBackendProvider;
 }
