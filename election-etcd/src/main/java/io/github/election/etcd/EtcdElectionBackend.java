@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.GetOption;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Candidates;
 import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
@@ -31,7 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -146,7 +146,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final String label;
   private final ScheduledExecutorService scheduler;
   private final Map<Long, SharedLease> leases = new ConcurrentHashMap<>(); // by TTL in seconds
-  private final Set<EtcdCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final Candidates<EtcdCandidate> candidates;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private EtcdElectionBackend(Client client, ClientBuilder clientBuilder, String endpoints,
@@ -158,6 +158,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
     this.keyPrefix = keyPrefix;
     this.leaseTtl = leaseTtl;
     this.label = "etcd-" + IDS.incrementAndGet();
+    this.candidates = new Candidates<>(label);
     this.scheduler = DaemonThreads.scheduler("election-" + label);
   }
 
@@ -230,14 +231,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
     long ttl = leaseTtl != null ? leaseTtl.getSeconds()
         : context.settings().leaseDuration().getSeconds();
     SharedLease lease = leases.computeIfAbsent(ttl, t -> new SharedLease(this, t));
-    EtcdCandidate candidate = new EtcdCandidate(this, lease, context,
-        keyPrefix + "/" + context.settings().name() + "/");
-    candidates.add(candidate);
-    if (closed.get()) {
-      candidates.remove(candidate);
-      throw new IllegalStateException(label + " is closed");
-    }
-    return candidate;
+    return candidates.add(() -> new EtcdCandidate(this, lease, context,
+        keyPrefix + "/" + context.settings().name() + "/"));
   }
 
   /**
@@ -289,10 +284,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (EtcdCandidate c : candidates) {
-      c.abandon();
-    }
-    candidates.clear();
+    candidates.close().forEach(EtcdCandidate::abandon);
     leases.values().forEach(SharedLease::close);
     scheduler.shutdownNow();
     if (clientBuilder != null) {

@@ -3,6 +3,7 @@ package io.github.election.zookeeper;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Candidates;
 import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
@@ -145,7 +146,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final Set<String> reportedPersistent = ConcurrentHashMap.newKeySet();
   private final String label;
   private final ScheduledThreadPoolExecutor io;
-  private final Set<ZooKeeperCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final Candidates<ZooKeeperCandidate> candidates;
   private final ConnectionStateListener listener = (c, state) -> stateChanged(state);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
@@ -159,6 +160,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.basePath = b.basePath;
     this.acl = b.resolvedAcl();
     this.label = "zookeeper-" + IDS.incrementAndGet();
+    this.candidates = new Candidates<>(label);
     this.io = DaemonThreads.scheduler(label + "-io");
     if (b.client != null) {
       this.client = b.client;
@@ -298,17 +300,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (closed.get()) {
       throw new IllegalStateException(label + " is closed");
     }
-    ZooKeeperCandidate candidate = new ZooKeeperCandidate(this, context);
-    candidates.add(candidate);
     long halfRenew = context.settings().renewDeadline().toNanos() / 2;
     synchronized (this) {
       closeWaitNanos = Math.min(closeWaitNanos, halfRenew);
     }
-    if (closed.get()) {
-      candidates.remove(candidate);
-      throw new IllegalStateException(label + " is closed");
-    }
-    return candidate;
+    return candidates.add(() -> new ZooKeeperCandidate(this, context));
   }
 
   /**
@@ -408,10 +404,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (ZooKeeperCandidate c : candidates) {
-      c.abandon();
-    }
-    candidates.clear();
+    candidates.close().forEach(ZooKeeperCandidate::abandon);
     firstConnection.complete(null); // rounds still waiting for it fail now
     client.getConnectionStateListenable().removeListener(listener);
     if (ownsClient) {
