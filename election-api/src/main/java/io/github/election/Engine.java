@@ -9,14 +9,15 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.SettingValues;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -264,7 +265,7 @@ final class Engine implements LeaderElection {
       }
     }
     log.info("{}: resigned; not taking part again for {} or until another candidate leads", label,
-        ElectionSettings.format(settings.retryPeriod()));
+        SettingValues.format(settings.retryPeriod()));
   }
 
   @Override
@@ -478,7 +479,7 @@ final class Engine implements LeaderElection {
         timer = t.scheduler.schedule(() -> {
           out.completeExceptionally(new TimeoutException(what + " of " + label
               + " got no answer from " + backend.name() + " within "
-              + ElectionSettings.format(Duration.ofNanos(callTimeoutNanos))));
+              + SettingValues.format(Duration.ofNanos(callTimeoutNanos))));
           giveUp(stage);
         }, callTimeoutNanos, TimeUnit.NANOSECONDS);
       } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -531,10 +532,10 @@ final class Engine implements LeaderElection {
         Throwable cause = unwrap(error);
         if (!failing) {
           log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
-              ElectionSettings.printable(String.valueOf(cause)));
+              SettingValues.printable(String.valueOf(cause)));
         } else {
           log.debug("{}: store round failed again: {}", label,
-              ElectionSettings.printable(String.valueOf(cause)));
+              SettingValues.printable(String.valueOf(cause)));
         }
         failing = true;
       } else {
@@ -642,7 +643,7 @@ final class Engine implements LeaderElection {
     if (s.event.state() == LEADER) {
       log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
           + "no longer leader", label, s.event.term(),
-          ElectionSettings.format(settings.renewDeadline()));
+          SettingValues.format(settings.renewDeadline()));
     }
     return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, s.deadline, 0, false);
   }
@@ -656,7 +657,7 @@ final class Engine implements LeaderElection {
       }
       if (s.event.state() == LEADER) {
         log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
-            + "no longer leader", label, s.event.term(), ElectionSettings.format(settings.renewDeadline()));
+            + "no longer leader", label, s.event.term(), SettingValues.format(settings.renewDeadline()));
       } else {
         log.info("{}: no answer from the store within the renew deadline; state unknown", label);
       }
@@ -695,11 +696,11 @@ final class Engine implements LeaderElection {
       }
     }
     if (log.isDebugEnabled()) {
-      log.debug("{}: {} -> {}", label, ElectionSettings.printable(old.event.toString()),
-          ElectionSettings.printable(candidateView.toString()));
+      log.debug("{}: {} -> {}", label, SettingValues.printable(old.event.toString()),
+          SettingValues.printable(candidateView.toString()));
     } else if (old.event.state() != state) {
       log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
-          leader == null ? "" : " (leader " + ElectionSettings.printable(leader) + ")",
+          leader == null ? "" : " (leader " + SettingValues.printable(leader) + ")",
           term == LeadershipEvent.NO_TERM ? "" : " term " + term);
     }
     snapshot = new Snapshot(candidateView, deadline, expires);
@@ -769,7 +770,7 @@ final class Engine implements LeaderElection {
           long left = end - System.nanoTime();
           if (left <= 0) {
             log.warn("{}: a store round is still under way after {}; going on", label,
-                ElectionSettings.format(settings.renewDeadline()));
+                SettingValues.format(settings.renewDeadline()));
             return;
           }
           lock.wait(left / 1_000_000L, (int) (left % 1_000_000L));
@@ -795,7 +796,7 @@ final class Engine implements LeaderElection {
     try {
       if (!w.awaitIdle()) {
         log.warn("{}: leader work still running after the drain timeout of {}; releasing anyway",
-            label, ElectionSettings.format(drainTimeout));
+            label, SettingValues.format(drainTimeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -808,14 +809,14 @@ final class Engine implements LeaderElection {
     } catch (TimeoutException e) {
       giveUp(stage);
       log.warn("{}: {} got no answer from the store within {}; the store lets the lease run out",
-          label, what, ElectionSettings.format(Duration.ofNanos(callTimeoutNanos)));
+          label, what, SettingValues.format(Duration.ofNanos(callTimeoutNanos)));
     } catch (ExecutionException e) {
       log.warn("{}: {} failed; the store lets the lease run out: {}", label, what,
-          ElectionSettings.printable(String.valueOf(e.getCause())));
+          SettingValues.printable(String.valueOf(e.getCause())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.warn("{}: {} failed: {}", label, what, ElectionSettings.printable(String.valueOf(e)));
+      log.warn("{}: {} failed: {}", label, what, SettingValues.printable(String.valueOf(e)));
     }
   }
 
@@ -854,7 +855,7 @@ final class Engine implements LeaderElection {
    * first time, when it differs from the last one, and else at most once per interval, with the
    * count of repeats held back since; the repeats in between go to DEBUG. {@link #reset()}
    * starts over, so the first reason after the store answered is logged at INFO again. Reasons
-   * come from the store and are {@linkplain ElectionSettings#printable made printable}. Not
+   * come from the store and are {@linkplain SettingValues#printable made printable}. Not
    * thread-safe: the engine calls it under its lock, with readings of its ticker.
    */
   static final class RepeatedLog {
@@ -877,7 +878,7 @@ final class Engine implements LeaderElection {
       if (line != null) {
         log.info("{}: store cannot tell: {}", label, line);
       } else if (log.isDebugEnabled()) {
-        log.debug("{}: store cannot tell: {}", label, ElectionSettings.printable(reason));
+        log.debug("{}: store cannot tell: {}", label, SettingValues.printable(reason));
       }
     }
 
@@ -886,7 +887,7 @@ final class Engine implements LeaderElection {
      * is a repeat to log at DEBUG only.
      */
     String next(long now, String reason) {
-      String shown = ElectionSettings.printable(reason);
+      String shown = SettingValues.printable(reason);
       if (last != null && last.equals(reason) && now - loggedAt < intervalNanos) {
         held++;
         return null;
@@ -895,7 +896,7 @@ final class Engine implements LeaderElection {
       if (held > 0) {
         line += last.equals(reason)
             ? " (again; " + held + " more in the last "
-                + ElectionSettings.format(Duration.ofNanos(now - loggedAt)) + " at debug level)"
+                + SettingValues.format(Duration.ofNanos(now - loggedAt)) + " at debug level)"
             : " (the previous reason came " + held + " more times, at debug level)";
       }
       last = reason;

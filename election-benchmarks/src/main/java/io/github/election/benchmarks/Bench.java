@@ -1,5 +1,6 @@
 package io.github.election.benchmarks;
 
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -523,7 +524,7 @@ public final class Bench {
     }
 
     private static String fmt(Duration d) {
-      return io.github.election.spi.ElectionSettings.format(d);
+      return io.github.election.spi.SettingValues.format(d);
     }
   }
 }

@@ -1,6 +1,6 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.StoreHarness;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +59,7 @@ public final class Campaign {
       out.println("== " + backend + ": " + (settings.faults() == Integer.MAX_VALUE ? ""
           : settings.faults() + " faults") + (settings.duration() == null ? ""
           : (settings.faults() == Integer.MAX_VALUE ? "" : " or ")
-          + ElectionSettings.format(settings.duration())) + ", seed " + settings.seed());
+          + SettingValues.format(settings.duration())) + ", seed " + settings.seed());
       CampaignRun.Result r = run(backend, settings);
       results.add(r);
       out.print(Summary.details(r));

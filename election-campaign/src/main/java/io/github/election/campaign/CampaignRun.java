@@ -1,6 +1,6 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.Fault;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
@@ -105,9 +105,9 @@ final class CampaignRun {
           .build());
       log.info("{}: campaign of {} faults (seed {}, mix {}, D {} R {} P {})", backend,
           settings.faults(), settings.seed(), mix,
-          ElectionSettings.format(timings.leaseDuration()),
-          ElectionSettings.format(timings.renewDeadline()),
-          ElectionSettings.format(timings.retryPeriod()));
+          SettingValues.format(timings.leaseDuration()),
+          SettingValues.format(timings.renewDeadline()),
+          SettingValues.format(timings.retryPeriod()));
       for (int i = 0; i < settings.candidates(); i++) {
         candidates.add(spawn(null));
       }

@@ -3,7 +3,7 @@ package io.github.election.campaign;
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.io.BufferedReader;
@@ -86,7 +86,7 @@ public final class CandidateMain {
   }
 
   private Duration duration(String name) {
-    return ElectionSettings.parseDuration(required(name), name);
+    return SettingValues.parseDuration(required(name), name);
   }
 
   private void run() {

@@ -1,6 +1,6 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
 import java.io.BufferedReader;
@@ -70,9 +70,9 @@ final class ChildCandidate implements Candidate {
     cmd.add(CandidateMain.class.getName());
     cmd.addAll(List.of("--who", who, "--identity", identity, "--election", election,
         "--uri", uri,
-        "--lease", ElectionSettings.format(timings.leaseDuration()),
-        "--renew", ElectionSettings.format(timings.renewDeadline()),
-        "--retry", ElectionSettings.format(timings.retryPeriod())));
+        "--lease", SettingValues.format(timings.leaseDuration()),
+        "--renew", SettingValues.format(timings.renewDeadline()),
+        "--retry", SettingValues.format(timings.retryPeriod())));
     cmd.addAll(extra);
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectError(ProcessBuilder.Redirect.appendTo(logFile.toFile()));

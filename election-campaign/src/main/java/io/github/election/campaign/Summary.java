@@ -1,6 +1,6 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.Fault;
 import java.util.List;
 
@@ -32,9 +32,9 @@ final class Summary {
       int total = rep.faults().values().stream().mapToInt(Integer::intValue).sum();
       out.append("| ").append(r.backend())
           .append(" | ").append(r.settings().seed())
-          .append(" | ").append(ElectionSettings.format(r.timings().leaseDuration())).append(" / ")
-          .append(ElectionSettings.format(r.timings().renewDeadline())).append(" / ")
-          .append(ElectionSettings.format(r.timings().retryPeriod()))
+          .append(" | ").append(SettingValues.format(r.timings().leaseDuration())).append(" / ")
+          .append(SettingValues.format(r.timings().renewDeadline())).append(" / ")
+          .append(SettingValues.format(r.timings().retryPeriod()))
           .append(" | ").append(minutes(r.elapsed().toMillis()))
           .append(" | ").append(total).append(" |");
       for (Fault k : Fault.values()) {

@@ -3,7 +3,7 @@ package io.github.election.etcd;
 import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionBackendProvider;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.spi.UriParameters;
 import java.net.URI;
 import java.nio.file.Path;
@@ -104,7 +104,7 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
       return Duration.ofSeconds(Long.parseLong(t)); // etcd's own unit
     }
     try {
-      return ElectionSettings.parseDuration(t, "ttl");
+      return SettingValues.parseDuration(t, "ttl");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ttl (" + text + ") of etcd URI '"
           + ElectionBackends.redact(uri)

@@ -16,6 +16,7 @@ import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.SettingValues;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
@@ -245,7 +246,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<LeaderInfo> inspect(String election) {
-    ElectionSettings.requireText(election, "election");
+    SettingValues.requireText(election, "election");
     if (election.indexOf('/') >= 0) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("name '" + election + "' must not contain '/'"));
@@ -514,7 +515,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
   }
 
   private static String format(Duration d) {
-    return ElectionSettings.format(d);
+    return SettingValues.format(d);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.github.election.testing;
 
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.time.Duration;
 
 /**
@@ -24,12 +25,12 @@ public record Timings(Duration leaseDuration, Duration renewDeadline, Duration r
   /** Validates the order of the durations, as the election builder does. */
   public Timings {
     new ElectionSettings("timings", "timings", leaseDuration, renewDeadline, retryPeriod);
-    ElectionSettings.requirePositive(handover, "handover");
-    ElectionSettings.requirePositive(recovery, "recovery");
+    SettingValues.requirePositive(handover, "handover");
+    SettingValues.requirePositive(recovery, "recovery");
     if (recovery.compareTo(handover) < 0 || recovery.compareTo(leaseDuration) > 0) {
-      throw new IllegalArgumentException("recovery (" + ElectionSettings.format(recovery)
-          + ") must be between handover (" + ElectionSettings.format(handover)
-          + ") and leaseDuration (" + ElectionSettings.format(leaseDuration)
+      throw new IllegalArgumentException("recovery (" + SettingValues.format(recovery)
+          + ") must be between handover (" + SettingValues.format(handover)
+          + ") and leaseDuration (" + SettingValues.format(leaseDuration)
           + "): rule F4 allows P + recovery, never more than D + P");
     }
   }

@@ -8,6 +8,7 @@ import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -209,7 +210,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
     log.info("{}: backend on {} (base path {}, session timeout {}, {} client, ACL {})", label,
         client.getZookeeperClient().getCurrentConnectionString(), basePath,
-        sessionTimeout == null ? "as the client's" : ElectionSettings.format(sessionTimeout),
+        sessionTimeout == null ? "as the client's" : SettingValues.format(sessionTimeout),
         ownsClient ? "own" : "caller's", aclDescription);
     // open by choice (acl=open, an explicit ACL list): the start-up line above says so
     if (aclOpen && b.acl == null && b.aclPreset == null) {
@@ -278,14 +279,14 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     Duration timeout = effectiveSessionTimeout();
     if (timeout != null && settings.renewDeadline().compareTo(timeout) >= 0) {
       throw new IllegalArgumentException("renewDeadline ("
-          + ElectionSettings.format(settings.renewDeadline())
-          + ") must be shorter than sessionTimeout (" + ElectionSettings.format(timeout)
+          + SettingValues.format(settings.renewDeadline())
+          + ") must be shorter than sessionTimeout (" + SettingValues.format(timeout)
           + "), which is the lease duration of the zookeeper backend");
     }
     if (timeout != null && !settings.leaseDuration().equals(timeout)) {
       log.info("{}: election '{}' asks for leaseDuration {}; the session timeout {} of this "
           + "backend acts as the lease duration", this, name,
-          ElectionSettings.format(settings.leaseDuration()), ElectionSettings.format(timeout));
+          SettingValues.format(settings.leaseDuration()), SettingValues.format(timeout));
     }
   }
 
@@ -631,8 +632,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       return null;
     }
     String problem = "the server negotiated a session timeout of "
-        + ElectionSettings.format(Duration.ofMillis(negotiated))
-        + ", not longer than renewDeadline (" + ElectionSettings.format(renewDeadline)
+        + SettingValues.format(Duration.ofMillis(negotiated))
+        + ", not longer than renewDeadline (" + SettingValues.format(renewDeadline)
         + "); raise the server's minSessionTimeout or shorten renewDeadline";
     if (warnedNegotiated.compareAndSet(false, true)) {
       log.warn("{}: {}", label, problem);
@@ -1033,10 +1034,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
 
     private static Duration requireMillis(Duration d, String setting) {
-      ElectionSettings.requirePositive(d, setting);
+      SettingValues.requirePositive(d, setting);
       if (d.toMillis() < 1 || d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
         throw new IllegalArgumentException(setting + " must be between 1ms and "
-            + Integer.MAX_VALUE + "ms, got " + ElectionSettings.format(d));
+            + Integer.MAX_VALUE + "ms, got " + SettingValues.format(d));
       }
       return d;
     }

@@ -1,7 +1,7 @@
 package io.github.election.zookeeper;
 
 import io.github.election.ElectionBackends;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.spi.UriParameters;
 import java.net.URI;
 import java.util.Objects;
@@ -13,7 +13,7 @@ import java.util.Objects;
  * default to {@code acl=creator}; {@code acl} takes {@code creator}, {@code read} or {@code
  * open} (see {@link ZooKeeperElectionBackend.Builder#acl(ZooKeeperElectionBackend.NodeAcl)}).
  * Durations are read
- * by {@link ElectionSettings#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
+ * by {@link SettingValues#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
  * 2m}, {@code PT15S}).
  */
 final class ZooKeeperUri {
@@ -71,9 +71,9 @@ final class ZooKeeperUri {
     }
     UriParameters query = UriParameters.of(uri);
     query.take("sessionTimeout").ifPresent(
-        v -> b.sessionTimeout(ElectionSettings.parseDuration(v, "sessionTimeout")));
+        v -> b.sessionTimeout(SettingValues.parseDuration(v, "sessionTimeout")));
     query.take("connectionTimeout").ifPresent(
-        v -> b.connectionTimeout(ElectionSettings.parseDuration(v, "connectionTimeout")));
+        v -> b.connectionTimeout(SettingValues.parseDuration(v, "connectionTimeout")));
     query.take("acl").ifPresent(v -> b.acl(ZooKeeperElectionBackend.NodeAcl.fromUriValue(v)));
     query.requireNoneLeft();
     return b;

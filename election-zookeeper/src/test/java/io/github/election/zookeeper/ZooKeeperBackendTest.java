@@ -8,6 +8,7 @@ import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.Timings;
 import io.github.election.zookeeper.testing.EmbeddedZooKeeper;
 import java.net.InetAddress;
@@ -70,7 +71,7 @@ class ZooKeeperBackendTest {
           // control characters are refused by the settings themselves, shown escaped
           assertThatThrownBy(() -> b.validate(settings(bad, Duration.ofSeconds(2))))
               .as("name '%s'", bad).isInstanceOf(IllegalArgumentException.class)
-              .hasMessageContaining("name '" + ElectionSettings.printable(bad) + "'");
+              .hasMessageContaining("name '" + SettingValues.printable(bad) + "'");
         }
         b.validate(settings("jobs.v2 nightly-é", Duration.ofSeconds(2)));
       }

@@ -1,7 +1,7 @@
 package io.github.election.zookeeper.testing;
 
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import io.github.election.testing.Fault;
 import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
@@ -337,7 +337,7 @@ public final class ZooKeeperHarness implements StoreHarness {
     @Override
     public Optional<URI> uri(String base, Duration leaseDuration) {
       return Optional.of(URI.create("zookeeper://" + address() + base + "?sessionTimeout="
-          + ElectionSettings.format(leaseDuration) + "&connectionTimeout=1s"));
+          + SettingValues.format(leaseDuration) + "&connectionTimeout=1s"));
     }
 
     /** Session timeout D, connection timeout 1 s. */
