@@ -15,12 +15,15 @@ import java.util.function.Supplier;
  */
 public final class Candidates<C> implements Iterable<C> {
 
-  private final String owner;
+  private final Object owner;
   private final Set<C> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  /** @param owner how messages name the backend, such as its label */
-  public Candidates(String owner) {
+  /**
+   * @param owner the backend, or its label: messages show it ({@code toString()} is called only
+   *     then, so a backend may pass itself from its constructor)
+   */
+  public Candidates(Object owner) {
     this.owner = owner;
   }
 

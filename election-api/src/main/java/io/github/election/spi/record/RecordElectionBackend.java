@@ -3,6 +3,8 @@ package io.github.election.spi.record;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Candidates;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import java.time.Clock;
@@ -10,10 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,8 +55,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class RecordElectionBackend implements ElectionBackend {
 
   private final ScheduledThreadPoolExecutor timer;
-  private final Set<LeaseRecordCandidate> candidates = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
+  private final Candidates<LeaseRecordCandidate> candidates = new Candidates<>(this);
 
   /**
    * @param timerThreadName the name of the backend's timer thread, e.g.
@@ -64,15 +63,9 @@ public abstract class RecordElectionBackend implements ElectionBackend {
    */
   protected RecordElectionBackend(String timerThreadName) {
     Objects.requireNonNull(timerThreadName, "timerThreadName");
-    this.timer = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread t = new Thread(task, timerThreadName);
-      t.setDaemon(true);
-      return t;
-    });
-    this.timer.setRemoveOnCancelPolicy(true);
+    this.timer = DaemonThreads.scheduler(timerThreadName);
     this.timer.setKeepAliveTime(10, TimeUnit.SECONDS);
     this.timer.allowCoreThreadTimeOut(true);
-    this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   /**
@@ -106,21 +99,14 @@ public abstract class RecordElectionBackend implements ElectionBackend {
   @Override
   public final Candidate join(CandidateContext context) {
     Objects.requireNonNull(context, "context");
-    if (closed) {
+    if (candidates.isClosed()) {
       throw new IllegalStateException(this + " is closed");
     }
     validate(context.settings());
     RecordStore store = Objects.requireNonNull(open(context), "open returned null");
     LeaseRecordCandidate[] self = new LeaseRecordCandidate[1];
-    LeaseRecordCandidate c = new LeaseRecordCandidate(store, context, this::schedule,
-        Clock.systemUTC(), () -> candidates.remove(self[0]));
-    self[0] = c;
-    candidates.add(c);
-    if (closed) {
-      candidates.remove(c);
-      throw new IllegalStateException(this + " is closed");
-    }
-    return c;
+    return candidates.add(() -> self[0] = new LeaseRecordCandidate(store, context,
+        this::schedule, Clock.systemUTC(), () -> candidates.remove(self[0])));
   }
 
   /**
@@ -162,12 +148,10 @@ public abstract class RecordElectionBackend implements ElectionBackend {
    */
   @Override
   public void close() {
-    if (closed) {
+    if (candidates.isClosed()) {
       return;
     }
-    closed = true;
-    candidates.forEach(LeaseRecordCandidate::abandon);
-    candidates.clear();
+    candidates.close().forEach(LeaseRecordCandidate::abandon);
     timer.shutdownNow();
   }
 
