@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.record.LeaderRecord;
 import io.github.election.spi.record.RecordElectionBackend;
@@ -30,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,7 +122,7 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
         + "]#" + id;
     this.apiServer = Unreachable.address(client.getConfiguration().getMasterUrl());
     this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 10, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(4096), threads("election-kubernetes-io-" + id));
+        new ArrayBlockingQueue<>(4096), DaemonThreads.numbered("election-kubernetes-io-" + id));
     this.io.allowCoreThreadTimeOut(true);
   }
 
@@ -352,15 +352,6 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
     if (toClose != null) {
       toClose.close();
     }
-  }
-
-  private static ThreadFactory threads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**
