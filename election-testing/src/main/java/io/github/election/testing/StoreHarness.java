@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.EnumSet;
 import java.util.Set;
 
 /**
@@ -85,6 +86,19 @@ public interface StoreHarness extends AutoCloseable {
   Set<Fault> faults();
 
   /**
+   * The faults of a store whose candidates hold sessions or leases, started with {@code
+   * members} members: {@link Fault#CRASH}, {@link Fault#CUT}, {@link Fault#RESTART}, {@link
+   * Fault#EXPIRE}, and {@link Fault#MEMBER} from three members on (one can be lost).
+   */
+  static Set<Fault> sessionStoreFaults(int members) {
+    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART, Fault.EXPIRE);
+    if (members >= 3) {
+      faults.add(Fault.MEMBER);
+    }
+    return faults;
+  }
+
+  /**
    * D, R and P that this store honours on a test machine, and its handover and recovery bounds:
    * what the compatibility kit's fixture of the backend and the benchmarks use.
    */
@@ -92,9 +106,13 @@ public interface StoreHarness extends AutoCloseable {
 
   /**
    * The shortest timings this store honours well on a small machine, for runs that want many
-   * faults per minute (the fault campaign).
+   * faults per minute (the fault campaign). By default D 2 s, R 1.3 s, P 400 ms, handover
+   * 500 ms.
    */
-  Timings fastTimings();
+  default Timings fastTimings() {
+    return new Timings(Duration.ofSeconds(2), Duration.ofMillis(1300), Duration.ofMillis(400),
+        Duration.ofMillis(500));
+  }
 
   /**
    * How much longer than D + P the store itself may take, after a restart or the loss of a

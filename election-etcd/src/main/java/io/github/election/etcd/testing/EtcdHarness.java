@@ -10,7 +10,6 @@ import io.github.election.testing.Timings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -109,11 +108,7 @@ public final class EtcdHarness implements StoreHarness {
 
   @Override
   public Set<Fault> faults() {
-    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART, Fault.EXPIRE);
-    if (members() >= 3) {
-      faults.add(Fault.MEMBER);
-    }
-    return faults;
+    return StoreHarness.sessionStoreFaults(members());
   }
 
   @Override

@@ -88,13 +88,6 @@ public final class KubernetesHarness implements StoreHarness {
     return TIMINGS;
   }
 
-  /** D 2 s (leaseDurationSeconds is whole seconds), R 1.3 s, P 400 ms, handover 500 ms. */
-  @Override
-  public Timings fastTimings() {
-    return new Timings(Duration.ofSeconds(2), Duration.ofMillis(1300), Duration.ofMillis(400),
-        Duration.ofMillis(500));
-  }
-
   /** {@code 127.0.0.1:port} of the primary front end. */
   @Override
   public String address() {

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -169,23 +168,12 @@ public final class ZooKeeperHarness implements StoreHarness {
 
   @Override
   public Set<Fault> faults() {
-    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART, Fault.EXPIRE);
-    if (members() >= 3) {
-      faults.add(Fault.MEMBER);
-    }
-    return faults;
+    return StoreHarness.sessionStoreFaults(members());
   }
 
   @Override
   public Timings timings() {
     return TIMINGS;
-  }
-
-  /** D 2 s, R 1.3 s, P 400 ms, handover 500 ms. */
-  @Override
-  public Timings fastTimings() {
-    return new Timings(Duration.ofSeconds(2), Duration.ofMillis(1300), Duration.ofMillis(400),
-        Duration.ofMillis(500));
   }
 
   /** The members' {@code 127.0.0.1:port}, comma-separated: a connect string. */
