@@ -9,14 +9,15 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.SettingValues;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -28,13 +29,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The one implementation of {@link LeaderElection}: turns a backend's observations into states,
  * owns the renew deadline (S2), publishes every change before it notifies (N1), and drives the
- * listeners' mailboxes and the leader work.
+ * listeners' mailboxes and the leader work. It also does the chores every backend would else
+ * repeat: it calls the {@link Candidate} one call at a time, bounds each call with {@link
+ * #callTimeoutNanos}, and runs the hold-off after a resign (C2) with {@link
+ * ElectionBackend#inspect} rounds, so that a backend only says what a round, a release and a
+ * leave are in its store.
  *
  * <p>All state changes happen under {@link #lock}; the published view is a volatile immutable
  * {@link Snapshot} that getters read without locking. Listeners are signalled after the lock is
  * released.
  */
-final class Engine implements LeaderElection, CandidateContext {
+final class Engine implements LeaderElection {
 
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
@@ -44,16 +49,7 @@ final class Engine implements LeaderElection, CandidateContext {
   private enum Lifecycle { LATENT, STARTED, CLOSING, CLOSED }
 
   /** The published view and the ticker reading after which it no longer holds. */
-  private static final class Snapshot {
-    final LeadershipEvent event;
-    final long deadline;
-    final boolean expires;
-
-    Snapshot(LeadershipEvent event, long deadline, boolean expires) {
-      this.event = event;
-      this.deadline = deadline;
-      this.expires = expires;
-    }
+  private record Snapshot(LeadershipEvent event, long deadline, boolean expires) {
   }
 
   private final ElectionSettings settings;
@@ -65,7 +61,11 @@ final class Engine implements LeaderElection, CandidateContext {
   private final LeaderTask leaderTask;
   private final long renewNanos;
   private final long retryNanos;
+  /** The bound of every call to the candidate and of every hold-off round: R / 2. */
+  private final long callTimeoutNanos;
   private final String label;
+  /** What the backend gets of this engine: not the user's handle. */
+  private final CandidateContext context = new Context();
 
   private final Object lock = new Object();
   private final List<Mailbox> mailboxes = new CopyOnWriteArrayList<>();
@@ -83,8 +83,14 @@ final class Engine implements LeaderElection, CandidateContext {
   private boolean yielding; // resigning or closing: a LEADING observation is not leadership
   private ScheduledFuture<?> nextPoll;
   private ScheduledFuture<?> deadlineCheck;
-  private long lastConfirmedAt;
   private boolean failing;
+  /**
+   * After a resign, the candidate does not take part until {@link #holdOffUntil} (a ticker
+   * reading, P after the release) or until a hold-off round saw another candidate lead (C2):
+   * rounds in between only {@linkplain ElectionBackend#inspect inspect} the store. Guarded by lock.
+   */
+  private boolean holdingOff;
+  private long holdOffUntil;
   /**
    * How many observations the backend pushed ({@link #observed}) that take leadership away or
    * name another leader; a poll sent before the latest of them answers from an older state of the
@@ -104,6 +110,7 @@ final class Engine implements LeaderElection, CandidateContext {
     this.recorder = recorder;
     this.renewNanos = settings.renewDeadline().toNanos();
     this.retryNanos = settings.retryPeriod().toNanos();
+    this.callTimeoutNanos = Math.max(1, renewNanos / 2);
     this.label = settings.name() + "/" + settings.identity();
     this.snapshot = new Snapshot(new LeadershipEvent(settings.name(), settings.identity(),
         UNKNOWN, null, LeadershipEvent.NO_TERM, 0, ticker.read()), 0, false);
@@ -132,7 +139,7 @@ final class Engine implements LeaderElection, CandidateContext {
         threads = SharedThreads.acquire();
       }
       try {
-        candidate = Objects.requireNonNull(backend.join(this), "backend.join returned null");
+        candidate = Objects.requireNonNull(backend.join(context), "backend.join returned null");
       } catch (RuntimeException e) {
         SharedThreads.release(threads);
         threads = null;
@@ -252,10 +259,13 @@ final class Engine implements LeaderElection, CandidateContext {
         yielding = false;
         storeCall = false;
         pollRequested = false;
+        holdingOff = true;
+        holdOffUntil = ticker.read() + retryNanos;
         requestPoll();
       }
     }
-    log.info("{}: resigned", label);
+    log.info("{}: resigned; not taking part again for {} or until another candidate leads", label,
+        SettingValues.format(settings.retryPeriod()));
   }
 
   @Override
@@ -311,25 +321,38 @@ final class Engine implements LeaderElection, CandidateContext {
 
   // ---------------------------------------------------------------- CandidateContext
 
-  @Override
-  public ElectionSettings settings() {
-    return settings;
-  }
+  /** The engine's side of the candidate, as the backend sees it. */
+  private final class Context implements CandidateContext {
 
-  @Override
-  public Ticker ticker() {
-    return ticker;
-  }
+    @Override
+    public ElectionSettings settings() {
+      return settings;
+    }
 
-  @Override
-  public void changed() {
-    synchronized (lock) {
-      requestPoll();
+    @Override
+    public Ticker ticker() {
+      return ticker;
+    }
+
+    @Override
+    public void changed() {
+      synchronized (lock) {
+        requestPoll();
+      }
+    }
+
+    @Override
+    public void observed(Observation observation) {
+      Engine.this.observed(observation);
+    }
+
+    @Override
+    public String toString() {
+      return "CandidateContext{" + label + "}";
     }
   }
 
-  @Override
-  public void observed(Observation observation) {
+  private void observed(Observation observation) {
     Objects.requireNonNull(observation, "observation");
     boolean changed = false;
     synchronized (lock) {
@@ -386,6 +409,7 @@ final class Engine implements LeaderElection, CandidateContext {
   private void poll() {
     Candidate c;
     long pushesSeen;
+    boolean holdOffRound;
     synchronized (lock) {
       if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
         polling = false;
@@ -394,18 +418,104 @@ final class Engine implements LeaderElection, CandidateContext {
       }
       c = candidate;
       pushesSeen = pushes;
+      holdOffRound = holdingOff();
     }
     long sentAt = ticker.read();
     CompletionStage<Observation> result;
     try {
-      result = Objects.requireNonNull(c.poll(), "poll() returned null");
+      result = holdOffRound ? holdOffRound()
+          : Objects.requireNonNull(c.poll(), "poll() returned null");
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
-    result.whenComplete((observation, error) -> polled(sentAt, pushesSeen, observation, error));
+    bounded(result, holdOffRound ? "hold-off round" : "poll").whenComplete(
+        (observation, error) -> polled(sentAt, pushesSeen, holdOffRound, observation, error));
   }
 
-  private void polled(long sentAt, long pushesSeen, Observation observation, Throwable error) {
+  /** Whether the hold-off after a resign is still on; ends it once P has passed. Holds lock. */
+  private boolean holdingOff() {
+    if (holdingOff && ticker.read() - holdOffUntil >= 0) {
+      holdingOff = false;
+    }
+    return holdingOff;
+  }
+
+  /**
+   * A round during the hold-off after a resign (C2): who leads, without taking part. A backend
+   * that cannot inspect keeps the hold-off itself, so the hold-off ends at once.
+   */
+  private CompletionStage<Observation> holdOffRound() {
+    return backend.inspect(settings.name()).handle((info, error) -> {
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof UnsupportedOperationException) {
+          synchronized (lock) {
+            holdingOff = false;
+          }
+          log.debug("{}: {} cannot inspect; the backend keeps the hold-off itself", label,
+              backend.name());
+        }
+        throw new java.util.concurrent.CompletionException(cause);
+      }
+      return Observation.following(info.leader().orElse(null), info.term());
+    });
+  }
+
+  /**
+   * The stage of a call to the backend, failed with a {@link TimeoutException} if it has not
+   * completed within {@link #callTimeoutNanos}; the backend's own stage is then cancelled, so
+   * that it can tell the call was given up. Its request may still be under way: a backend makes
+   * sure that what it answers or writes late changes nothing.
+   */
+  private <T> CompletionStage<T> bounded(CompletionStage<T> stage, String what) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    ScheduledFuture<?> timer = null;
+    SharedThreads t;
+    synchronized (lock) {
+      t = threads;
+    }
+    if (t != null) {
+      try {
+        timer = t.scheduler.schedule(() -> {
+          out.completeExceptionally(new TimeoutException(what + " of " + label
+              + " got no answer from " + backend.name() + " within "
+              + SettingValues.format(Duration.ofNanos(callTimeoutNanos))));
+          giveUp(stage);
+        }, callTimeoutNanos, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down: the backend's own answer (or close) completes the stage
+      }
+    }
+    ScheduledFuture<?> armed = timer;
+    stage.whenComplete((value, error) -> {
+      if (armed != null) {
+        armed.cancel(false);
+      }
+      if (error != null) {
+        out.completeExceptionally(error);
+      } else {
+        out.complete(value);
+      }
+    });
+    return out;
+  }
+
+  /** Cancels the backend's stage of a call the engine gave up on (see {@link Candidate}). */
+  private static void giveUp(CompletionStage<?> stage) {
+    try {
+      stage.toCompletableFuture().cancel(false);
+    } catch (RuntimeException e) {
+      // a stage that cannot be a CompletableFuture: the backend's answer is ignored all the same
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+  }
+
+  private void polled(long sentAt, long pushesSeen, boolean holdOffRound, Observation observation,
+      Throwable error) {
     boolean changed = false;
     synchronized (lock) {
       polling = false;
@@ -414,15 +524,18 @@ final class Engine implements LeaderElection, CandidateContext {
         return;
       }
       changed = lapseIfDue();
+      if (holdOffRound && observation != null && observation.leader().isPresent()
+          && !observation.leader().get().equals(settings.identity())) {
+        holdingOff = false; // another candidate had its chance (C2): take part from the next round
+      }
       if (error != null || observation == null) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException
-            && error.getCause() != null ? error.getCause() : error;
+        Throwable cause = unwrap(error);
         if (!failing) {
           log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
-              ElectionSettings.printable(String.valueOf(cause)));
+              SettingValues.printable(String.valueOf(cause)));
         } else {
           log.debug("{}: store round failed again: {}", label,
-              ElectionSettings.printable(String.valueOf(cause)));
+              SettingValues.printable(String.valueOf(cause)));
         }
         failing = true;
       } else {
@@ -439,8 +552,12 @@ final class Engine implements LeaderElection, CandidateContext {
         requestPoll();
       } else if (!pollsStopped) {
         try {
-          nextPoll = threads.scheduler.schedule(this::pollFromTimer, nextRetryDelay(),
-              TimeUnit.NANOSECONDS);
+          long delay = nextRetryDelay();
+          if (holdingOff) {
+            // the first round after the hold-off takes part at once
+            delay = Math.max(0, Math.min(delay, holdOffUntil - ticker.read()));
+          }
+          nextPoll = threads.scheduler.schedule(this::pollFromTimer, delay, TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
           // shutting down
         }
@@ -491,7 +608,6 @@ final class Engine implements LeaderElection, CandidateContext {
       log.debug("{}: ignoring the answer of a poll sent before the store's last notice", label);
       return false;
     }
-    lastConfirmedAt = sentAt;
     if (o.kind() == Observation.Kind.LEADING) {
       if (yielding) {
         return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
@@ -527,7 +643,7 @@ final class Engine implements LeaderElection, CandidateContext {
     if (s.event.state() == LEADER) {
       log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
           + "no longer leader", label, s.event.term(),
-          ElectionSettings.format(settings.renewDeadline()));
+          SettingValues.format(settings.renewDeadline()));
     }
     return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, s.deadline, 0, false);
   }
@@ -541,7 +657,7 @@ final class Engine implements LeaderElection, CandidateContext {
       }
       if (s.event.state() == LEADER) {
         log.warn("{}: leadership of term {} not confirmed within the renew deadline ({}); "
-            + "no longer leader", label, s.event.term(), ElectionSettings.format(settings.renewDeadline()));
+            + "no longer leader", label, s.event.term(), SettingValues.format(settings.renewDeadline()));
       } else {
         log.info("{}: no answer from the store within the renew deadline; state unknown", label);
       }
@@ -580,11 +696,11 @@ final class Engine implements LeaderElection, CandidateContext {
       }
     }
     if (log.isDebugEnabled()) {
-      log.debug("{}: {} -> {}", label, ElectionSettings.printable(old.event.toString()),
-          ElectionSettings.printable(candidateView.toString()));
+      log.debug("{}: {} -> {}", label, SettingValues.printable(old.event.toString()),
+          SettingValues.printable(candidateView.toString()));
     } else if (old.event.state() != state) {
       log.info("{}: {} -> {}{}{}", label, old.event.state(), state,
-          leader == null ? "" : " (leader " + ElectionSettings.printable(leader) + ")",
+          leader == null ? "" : " (leader " + SettingValues.printable(leader) + ")",
           term == LeadershipEvent.NO_TERM ? "" : " term " + term);
     }
     snapshot = new Snapshot(candidateView, deadline, expires);
@@ -654,7 +770,7 @@ final class Engine implements LeaderElection, CandidateContext {
           long left = end - System.nanoTime();
           if (left <= 0) {
             log.warn("{}: a store round is still under way after {}; going on", label,
-                ElectionSettings.format(settings.renewDeadline()));
+                SettingValues.format(settings.renewDeadline()));
             return;
           }
           lock.wait(left / 1_000_000L, (int) (left % 1_000_000L));
@@ -680,7 +796,7 @@ final class Engine implements LeaderElection, CandidateContext {
     try {
       if (!w.awaitIdle()) {
         log.warn("{}: leader work still running after the drain timeout of {}; releasing anyway",
-            label, ElectionSettings.format(drainTimeout));
+            label, SettingValues.format(drainTimeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -689,17 +805,18 @@ final class Engine implements LeaderElection, CandidateContext {
 
   private void awaitStore(CompletionStage<Void> stage, String what) {
     try {
-      stage.toCompletableFuture().get(renewNanos, TimeUnit.NANOSECONDS);
+      stage.toCompletableFuture().get(callTimeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      giveUp(stage);
       log.warn("{}: {} got no answer from the store within {}; the store lets the lease run out",
-          label, what, ElectionSettings.format(settings.renewDeadline()));
+          label, what, SettingValues.format(Duration.ofNanos(callTimeoutNanos)));
     } catch (ExecutionException e) {
       log.warn("{}: {} failed; the store lets the lease run out: {}", label, what,
-          ElectionSettings.printable(String.valueOf(e.getCause())));
+          SettingValues.printable(String.valueOf(e.getCause())));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      log.warn("{}: {} failed: {}", label, what, ElectionSettings.printable(String.valueOf(e)));
+      log.warn("{}: {} failed: {}", label, what, SettingValues.printable(String.valueOf(e)));
     }
   }
 
@@ -738,7 +855,7 @@ final class Engine implements LeaderElection, CandidateContext {
    * first time, when it differs from the last one, and else at most once per interval, with the
    * count of repeats held back since; the repeats in between go to DEBUG. {@link #reset()}
    * starts over, so the first reason after the store answered is logged at INFO again. Reasons
-   * come from the store and are {@linkplain ElectionSettings#printable made printable}. Not
+   * come from the store and are {@linkplain SettingValues#printable made printable}. Not
    * thread-safe: the engine calls it under its lock, with readings of its ticker.
    */
   static final class RepeatedLog {
@@ -761,7 +878,7 @@ final class Engine implements LeaderElection, CandidateContext {
       if (line != null) {
         log.info("{}: store cannot tell: {}", label, line);
       } else if (log.isDebugEnabled()) {
-        log.debug("{}: store cannot tell: {}", label, ElectionSettings.printable(reason));
+        log.debug("{}: store cannot tell: {}", label, SettingValues.printable(reason));
       }
     }
 
@@ -770,7 +887,7 @@ final class Engine implements LeaderElection, CandidateContext {
      * is a repeat to log at DEBUG only.
      */
     String next(long now, String reason) {
-      String shown = ElectionSettings.printable(reason);
+      String shown = SettingValues.printable(reason);
       if (last != null && last.equals(reason) && now - loggedAt < intervalNanos) {
         held++;
         return null;
@@ -779,7 +896,7 @@ final class Engine implements LeaderElection, CandidateContext {
       if (held > 0) {
         line += last.equals(reason)
             ? " (again; " + held + " more in the last "
-                + ElectionSettings.format(Duration.ofNanos(now - loggedAt)) + " at debug level)"
+                + SettingValues.format(Duration.ofNanos(now - loggedAt)) + " at debug level)"
             : " (the previous reason came " + held + " more times, at debug level)";
       }
       last = reason;

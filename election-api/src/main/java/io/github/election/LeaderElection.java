@@ -2,6 +2,7 @@ package io.github.election;
 
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -131,6 +132,23 @@ public interface LeaderElection extends AutoCloseable {
   void close();
 
   /**
+   * The identity a candidate gets when none is given: the host name ({@code HOSTNAME}, a pod's
+   * name in Kubernetes, else the local host's name) and a random suffix, so that two candidates
+   * in one process or host never share one. Each call makes a new one.
+   */
+  static String defaultIdentity() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException | SecurityException e) {
+        host = "candidate";
+      }
+    }
+    return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
+  }
+
+  /**
    * Starts building a candidate on a backend.
    *
    * @param backend the store; it stays the caller's to close
@@ -197,7 +215,7 @@ public interface LeaderElection extends AutoCloseable {
      *     bidirectional formatting character
      */
     public Builder name(String name) {
-      this.name = ElectionSettings.requireText(name, "name", ElectionSettings.MAX_NAME_LENGTH);
+      this.name = SettingValues.requireText(name, "name", ElectionSettings.MAX_NAME_LENGTH);
       return this;
     }
 
@@ -210,7 +228,7 @@ public interface LeaderElection extends AutoCloseable {
      *     separator or bidirectional formatting character
      */
     public Builder identity(String identity) {
-      this.identity = ElectionSettings.requireText(identity, "identity",
+      this.identity = SettingValues.requireText(identity, "identity",
           ElectionSettings.MAX_IDENTITY_LENGTH);
       return this;
     }
@@ -221,7 +239,7 @@ public interface LeaderElection extends AutoCloseable {
      * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder leaseDuration(Duration leaseDuration) {
-      this.leaseDuration = ElectionSettings.requireDuration(leaseDuration, "leaseDuration");
+      this.leaseDuration = SettingValues.requireDuration(leaseDuration, "leaseDuration");
       return this;
     }
 
@@ -232,7 +250,7 @@ public interface LeaderElection extends AutoCloseable {
      * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder renewDeadline(Duration renewDeadline) {
-      this.renewDeadline = ElectionSettings.requireDuration(renewDeadline, "renewDeadline");
+      this.renewDeadline = SettingValues.requireDuration(renewDeadline, "renewDeadline");
       return this;
     }
 
@@ -244,7 +262,7 @@ public interface LeaderElection extends AutoCloseable {
      * @throws IllegalArgumentException if zero, negative or longer than one day
      */
     public Builder retryPeriod(Duration retryPeriod) {
-      this.retryPeriod = ElectionSettings.requireDuration(retryPeriod, "retryPeriod");
+      this.retryPeriod = SettingValues.requireDuration(retryPeriod, "retryPeriod");
       return this;
     }
 
@@ -258,9 +276,9 @@ public interface LeaderElection extends AutoCloseable {
       Objects.requireNonNull(drainTimeout, "drainTimeout");
       if (drainTimeout.isNegative()) {
         throw new IllegalArgumentException("drainTimeout must not be negative, got "
-            + ElectionSettings.format(drainTimeout));
+            + SettingValues.format(drainTimeout));
       }
-      this.drainTimeout = ElectionSettings.requireAtMostMaxDuration(drainTimeout, "drainTimeout");
+      this.drainTimeout = SettingValues.requireAtMostMaxDuration(drainTimeout, "drainTimeout");
       return this;
     }
 
@@ -312,18 +330,6 @@ public interface LeaderElection extends AutoCloseable {
       backend.validate(settings);
       return new Engine(settings, backend, ticker, notificationExecutor, leaderTask,
           drainTimeout, recorder);
-    }
-
-    private static String defaultIdentity() {
-      String host = System.getenv("HOSTNAME"); // a pod's name in Kubernetes
-      if (host == null || host.isBlank()) {
-        try {
-          host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException | SecurityException e) {
-          host = "candidate";
-        }
-      }
-      return host + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 32);
     }
   }
 }

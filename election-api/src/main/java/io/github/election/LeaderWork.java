@@ -1,5 +1,6 @@
 package io.github.election;
 
+import io.github.election.spi.DaemonThreads;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -93,8 +94,7 @@ final class LeaderWork {
     long term = wantedTerm;
     startedPeriod = wantedPeriod;
     cancelled = false;
-    Thread t = new Thread(() -> runOnce(term), label + "-leader-term-" + term);
-    t.setDaemon(true);
+    Thread t = DaemonThreads.named(label + "-leader-term-" + term).newThread(() -> runOnce(term));
     running = t;
     t.start();
   }

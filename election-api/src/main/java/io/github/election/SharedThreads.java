@@ -4,13 +4,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import io.github.election.spi.DaemonThreads;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,12 +37,12 @@ final class SharedThreads {
   private final ScheduledFuture<?> stallMonitor;
 
   private SharedThreads() {
-    scheduler = new ScheduledThreadPoolExecutor(1, threads("election-scheduler"));
+    scheduler = new ScheduledThreadPoolExecutor(1, DaemonThreads.numbered("election-scheduler"));
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     parallelism = Math.max(2, java.lang.Runtime.getRuntime().availableProcessors());
     notifierPool = new ThreadPoolExecutor(parallelism, parallelism, 10, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), threads("election-notify"));
+        new LinkedBlockingQueue<>(), DaemonThreads.numbered("election-notify"));
     notifierPool.allowCoreThreadTimeOut(true);
     notifier = this::executeListenerTask;
     stallMonitor = scheduler.scheduleWithFixedDelay(this::resize, 50, 50, TimeUnit.MILLISECONDS);
@@ -122,23 +120,6 @@ final class SharedThreads {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  static ThreadFactory threads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  static void executeQuietly(Executor executor, Runnable task, String what) {
-    try {
-      executor.execute(task);
-    } catch (RejectedExecutionException e) {
-      log.debug("{} not run: executor shut down", what);
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.SettingValues;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -159,11 +160,11 @@ class BuilderTest {
 
   @Test
   void durationsAreFormattedForPeople() {
-    assertThat(ElectionSettings.format(Duration.ofSeconds(15))).isEqualTo("15s");
-    assertThat(ElectionSettings.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
-    assertThat(ElectionSettings.format(Duration.ofMillis(250))).isEqualTo("250ms");
-    assertThat(ElectionSettings.format(Duration.ofNanos(1500))).isEqualTo("1500ns");
-    assertThat(ElectionSettings.format(Duration.ofNanos(2000))).isEqualTo("2us");
-    assertThat(ElectionSettings.format(Duration.ZERO)).isEqualTo("0s");
+    assertThat(SettingValues.format(Duration.ofSeconds(15))).isEqualTo("15s");
+    assertThat(SettingValues.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
+    assertThat(SettingValues.format(Duration.ofMillis(250))).isEqualTo("250ms");
+    assertThat(SettingValues.format(Duration.ofNanos(1500))).isEqualTo("1500ns");
+    assertThat(SettingValues.format(Duration.ofNanos(2000))).isEqualTo("2us");
+    assertThat(SettingValues.format(Duration.ZERO)).isEqualTo("0s");
   }
 }

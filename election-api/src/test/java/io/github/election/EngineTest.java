@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
 import java.time.Duration;
 import java.util.List;
@@ -174,6 +175,63 @@ class EngineTest {
     e.resign();
     assertThat(e.current().state()).isEqualTo(LeadershipState.FOLLOWER);
     assertThat(backend.releases.get()).isEqualTo(1);
+  }
+
+  /**
+   * Rule C2, kept by the engine for every backend: after a resign the candidate only inspects the
+   * store, without taking part, until P has passed on the election's clock or another candidate
+   * was seen leading.
+   */
+  @Test
+  void resignHoldsOffUntilPHasPassed() {
+    backend.canInspect = true;
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.leading(1));
+    awaitView(e, LeadershipEvent::isLeader);
+    e.resign();
+    backend.nextInspect().complete(new LeaderInfo("jobs", null, LeadershipEvent.NO_TERM, null));
+    backend.context.changed(); // nobody leads: still no poll before P
+    backend.nextInspect().complete(new LeaderInfo("jobs", null, LeadershipEvent.NO_TERM, null));
+    assertThat(backend.polls).as("polls during the hold-off").isEmpty();
+    assertThat(e.state()).isEqualTo(LeadershipState.FOLLOWER);
+    ticker.advance(Duration.ofSeconds(2)); // P
+    backend.context.changed();
+    backend.answer(Observation.leading(2));
+    awaitView(e, LeadershipEvent::isLeader);
+  }
+
+  @Test
+  void resignHoldsOffUntilAnotherCandidateLed() {
+    backend.canInspect = true;
+    LeaderElection e = election();
+    e.start();
+    backend.answer(Observation.leading(1));
+    awaitView(e, LeadershipEvent::isLeader);
+    e.resign();
+    backend.nextInspect().complete(new LeaderInfo("jobs", "me", 1, null)); // our old record
+    backend.context.changed();
+    backend.nextInspect().complete(new LeaderInfo("jobs", "other", 2, null));
+    awaitView(e, v -> v.leader().equals(java.util.Optional.of("other")));
+    assertThat(e.term()).isEqualTo(2);
+    backend.context.changed(); // another had its chance: take part again, before P has passed
+    backend.answer(Observation.following("other", 2));
+    assertThat(backend.inspects).isEmpty();
+  }
+
+  @Test
+  void aCallThatNeverAnswersIsAFailedRoundAfterHalfTheRenewDeadline() {
+    LeaderElection e = LeaderElection.builder(backend).name("jobs").identity("me").ticker(ticker)
+        .leaseDuration(Duration.ofMillis(600)).renewDeadline(Duration.ofMillis(400))
+        .retryPeriod(Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(1)).build();
+    opened.add(e);
+    e.start();
+    CompletableFuture<Observation> silent = backend.nextPoll();
+    // the engine gives up on the silent poll after R / 2 and makes the next one after P
+    backend.answer(Observation.leading(3));
+    awaitView(e, LeadershipEvent::isLeader);
+    silent.complete(Observation.following("other", 2)); // too late: the newer answer stands
+    assertThat(e.isLeader()).isTrue();
   }
 
   @Test

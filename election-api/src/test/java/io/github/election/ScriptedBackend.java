@@ -3,6 +3,7 @@ package io.github.election;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 class ScriptedBackend implements ElectionBackend {
 
   final LinkedBlockingQueue<CompletableFuture<Observation>> polls = new LinkedBlockingQueue<>();
+  final LinkedBlockingQueue<CompletableFuture<LeaderInfo>> inspects = new LinkedBlockingQueue<>();
+  /** Whether inspect() answers (through {@link #inspects}) or is unsupported, as by default. */
+  volatile boolean canInspect;
   final AtomicInteger releases = new AtomicInteger();
   final AtomicInteger leaves = new AtomicInteger();
   volatile CandidateContext context;
@@ -65,12 +69,32 @@ class ScriptedBackend implements ElectionBackend {
     };
   }
 
+  @Override
+  public CompletionStage<LeaderInfo> inspect(String election) {
+    if (!canInspect) {
+      return ElectionBackend.super.inspect(election);
+    }
+    CompletableFuture<LeaderInfo> f = new CompletableFuture<>();
+    inspects.add(f);
+    return f;
+  }
+
   /** The next poll the engine makes, waiting up to 5 s for it. */
   CompletableFuture<Observation> nextPoll() {
+    return next(polls, "poll");
+  }
+
+  /** The next inspect the engine makes, waiting up to 5 s for it. */
+  CompletableFuture<LeaderInfo> nextInspect() {
+    return next(inspects, "inspect");
+  }
+
+  private static <T> CompletableFuture<T> next(LinkedBlockingQueue<CompletableFuture<T>> queue,
+      String what) {
     try {
-      CompletableFuture<Observation> f = polls.poll(5, TimeUnit.SECONDS);
+      CompletableFuture<T> f = queue.poll(5, TimeUnit.SECONDS);
       if (f == null) {
-        throw new AssertionError("the engine made no poll within 5s");
+        throw new AssertionError("the engine made no " + what + " within 5s");
       }
       return f;
     } catch (InterruptedException e) {

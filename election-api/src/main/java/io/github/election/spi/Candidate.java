@@ -4,17 +4,30 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * One candidate of one election, as a backend runs it in its store. Made by {@link
- * ElectionBackend#join}; driven by the engine, which calls its methods one at a time: a method
- * is called only after the stage of the previous call completed (never two of them
- * concurrently, never one concurrently with itself). The one exception: when a poll's stage has
- * not completed within the renew deadline, {@link #release()} or {@link #leave()} goes ahead
- * anyway, so a backend whose requests may outlive that long must order them itself.
+ * ElectionBackend#join}; driven by the engine, which does the chores common to every store so
+ * that a backend only says what a round, a release and a leave are in its store:
+ *
+ * <ul>
+ *   <li><b>One call at a time.</b> A method is called only after the stage of the previous call
+ *       completed or timed out (never two of them concurrently, never one concurrently with
+ *       itself).
+ *   <li><b>A timeout on every call.</b> The engine bounds each stage with half the renew deadline
+ *       (R / 2); one that did not complete by then is a failed round, and the engine cancels it
+ *       ({@link java.util.concurrent.CompletableFuture#cancel}), so a backend returns a stage of
+ *       its own for each call and may watch it to abandon the call. The request behind it may
+ *       still be under way when the next call comes: a backend makes sure that a late answer
+ *       changes nothing and that a late enrolment cannot outlive {@link #leave()}.
+ *   <li><b>The hold-off after a resign (rule C2).</b> After {@link #release()}, the engine calls
+ *       no {@link #poll()} until the retry period P has passed or an {@link
+ *       ElectionBackend#inspect} round has shown another candidate leading; so a release only
+ *       gives up leadership and must not enrol again by itself. A backend that cannot inspect
+ *       keeps the hold-off itself.
+ * </ul>
  *
  * <p>Every method returns at once and does its I/O asynchronously; the returned stage completes
- * when the store answered, or exceptionally when it did not (a backend bounds each request with
- * a timeout of its own, shorter than the renew deadline). The engine counts the renew deadline
- * from the moment it <em>called</em> {@link #poll()}, which is never later than the send time of
- * the requests the poll makes, so a backend cannot overstate how fresh a confirmation is.
+ * when the store answered, or exceptionally when it did not. The engine counts the renew
+ * deadline from the moment it <em>called</em> {@link #poll()}, which is never later than the send
+ * time of the requests the poll makes, so a backend cannot overstate how fresh a confirmation is.
  */
 public interface Candidate {
 
@@ -33,10 +46,10 @@ public interface Candidate {
   CompletionStage<Observation> poll();
 
   /**
-   * Gives up leadership in the store, if this candidate holds it, and stays a candidate: other
-   * open candidates get the chance to lead before this one can win again (rule C2). A candidate
-   * that does not lead does nothing. The engine calls it from {@code resign()}, after the
-   * candidate's leader work has returned.
+   * Gives up leadership in the store, if this candidate holds it, and stays a candidate; the
+   * engine then holds off (see above) so that other open candidates get the chance to lead
+   * before this one can win again (rule C2). A candidate that does not lead does nothing. The
+   * engine calls it from {@code resign()}, after the candidate's leader work has returned.
    */
   CompletionStage<Void> release();
 

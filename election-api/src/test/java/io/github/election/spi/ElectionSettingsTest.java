@@ -97,19 +97,19 @@ class ElectionSettingsTest {
             Duration.ofSeconds(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE - 1),
             Duration.ofSeconds(10)))
         .withMessageStartingWith("leaseDuration must be at most 86400s (1 day), got PT");
-    assertThatIllegalArgumentException().isThrownBy(() -> ElectionSettings.requireDuration(
+    assertThatIllegalArgumentException().isThrownBy(() -> SettingValues.requireDuration(
             Duration.ofDays(365L * 1000), "renewDeadline"))
         .withMessage("renewDeadline must be at most 86400s (1 day), got PT8760000H");
-    assertThatIllegalArgumentException().isThrownBy(() -> ElectionSettings.requireDuration(
+    assertThatIllegalArgumentException().isThrownBy(() -> SettingValues.requireDuration(
             Duration.ZERO, "retryPeriod"))
         .withMessage("retryPeriod must be positive, got 0s");
   }
 
   @Test
   void requirePositiveRefusesWhatNanosecondsCannotCount() {
-    assertThat(ElectionSettings.requirePositive(Duration.ofDays(365L * 200), "ttl"))
+    assertThat(SettingValues.requirePositive(Duration.ofDays(365L * 200), "ttl"))
         .isEqualTo(Duration.ofDays(365L * 200));
-    assertThatIllegalArgumentException().isThrownBy(() -> ElectionSettings.requirePositive(
+    assertThatIllegalArgumentException().isThrownBy(() -> SettingValues.requirePositive(
             Duration.ofDays(365L * 300), "ttl"))
         .withMessage("ttl must be shorter than 292 years (what a long counts in nanoseconds), "
             + "got PT2628000H");
@@ -117,13 +117,13 @@ class ElectionSettingsTest {
 
   @Test
   void parseDurationReadsUnitsAndIso() {
-    assertThat(ElectionSettings.parseDuration("250ms", "d")).isEqualTo(Duration.ofMillis(250));
-    assertThat(ElectionSettings.parseDuration(" 1.5s ", "d")).isEqualTo(Duration.ofMillis(1500));
-    assertThat(ElectionSettings.parseDuration("2m", "d")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(ElectionSettings.parseDuration("1h", "d")).isEqualTo(Duration.ofHours(1));
-    assertThat(ElectionSettings.parseDuration("7us", "d")).isEqualTo(Duration.ofNanos(7000));
-    assertThat(ElectionSettings.parseDuration("PT15S", "d")).isEqualTo(Duration.ofSeconds(15));
-    assertThat(ElectionSettings.parseDuration("2562047h", "d"))
+    assertThat(SettingValues.parseDuration("250ms", "d")).isEqualTo(Duration.ofMillis(250));
+    assertThat(SettingValues.parseDuration(" 1.5s ", "d")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(SettingValues.parseDuration("2m", "d")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(SettingValues.parseDuration("1h", "d")).isEqualTo(Duration.ofHours(1));
+    assertThat(SettingValues.parseDuration("7us", "d")).isEqualTo(Duration.ofNanos(7000));
+    assertThat(SettingValues.parseDuration("PT15S", "d")).isEqualTo(Duration.ofSeconds(15));
+    assertThat(SettingValues.parseDuration("2562047h", "d"))
         .isEqualTo(Duration.ofHours(2562047)); // the longest whole hours nanoseconds can count
   }
 
@@ -132,7 +132,7 @@ class ElectionSettingsTest {
       "PT99999999999999999999H", "PT2562048H", "P106752D", "PT9223372036854775807S"})
   void parseDurationRefusesWhatOverflowsNamingTheSetting(String text) {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> ElectionSettings.parseDuration(text, "ttl"))
+        .isThrownBy(() -> SettingValues.parseDuration(text, "ttl"))
         .withMessage("ttl '" + text + "' is out of range: a duration must be shorter than "
             + "292 years (what a long counts in nanoseconds)");
   }
@@ -140,29 +140,29 @@ class ElectionSettingsTest {
   @Test
   void parseDurationRefusesWhatIsNoDuration() {
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> ElectionSettings.parseDuration("15 seconds", "sessionTimeout"))
+        .isThrownBy(() -> SettingValues.parseDuration("15 seconds", "sessionTimeout"))
         .withMessage("sessionTimeout '15 seconds' is not a duration; write it like 250ms, 15s, "
             + "1.5s, 2m or PT15S");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> ElectionSettings.parseDuration("0.5ns", "d"))
+        .isThrownBy(() -> SettingValues.parseDuration("0.5ns", "d"))
         .withMessage("d '0.5ns' is finer than a nanosecond");
     String huge = "9".repeat(100_000) + "h";
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> ElectionSettings.parseDuration(huge, "d"))
+        .isThrownBy(() -> SettingValues.parseDuration(huge, "d"))
         .withMessageStartingWith("d '" + "9".repeat(64) + "...' (100001 characters) is out of range");
     assertThatIllegalArgumentException()
-        .isThrownBy(() -> ElectionSettings.parseDuration("1s\nforged", "d"))
+        .isThrownBy(() -> SettingValues.parseDuration("1s\nforged", "d"))
         .withMessageStartingWith("d '1s\\nforged' is not a duration");
   }
 
   @Test
   void printableEscapesWhatBreaksALineAndCutsLongTexts() {
-    assertThat(ElectionSettings.printable("plain text: \u00e9\u65e5 \u0007")).isEqualTo(
+    assertThat(SettingValues.printable("plain text: \u00e9\u65e5 \u0007")).isEqualTo(
         "plain text: \u00e9\u65e5 \u0007");
-    assertThat(ElectionSettings.printable("a\nb\rc\u001b[31md\u2028e\u202ef\u0000"))
+    assertThat(SettingValues.printable("a\nb\rc\u001b[31md\u2028e\u202ef\u0000"))
         .isEqualTo("a\\nb\\rc\\u001B[31md\\u2028e\\u202Ef\\u0000");
-    assertThat(ElectionSettings.printable(null)).isEqualTo("null");
-    assertThat(ElectionSettings.printable("r".repeat(5000)))
+    assertThat(SettingValues.printable(null)).isEqualTo("null");
+    assertThat(SettingValues.printable("r".repeat(5000)))
         .isEqualTo("r".repeat(4096) + "... (5000 characters)");
   }
 }

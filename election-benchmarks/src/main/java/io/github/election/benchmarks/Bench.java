@@ -1,9 +1,7 @@
 package io.github.election.benchmarks;
 
-import io.github.election.etcd.EtcdBench;
-import io.github.election.kubernetes.KubernetesBench;
-import io.github.election.tck.Timings;
-import io.github.election.zookeeper.ZooKeeperBench;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -177,6 +175,7 @@ public final class Bench {
       }
       try {
         results.sides.put(store, new String[] {s.ours().label(), s.raw().label()});
+        results.holderUnits.put(store, s.holdersUnit());
         results.timings.put(store, s.timings());
         if (o.only.contains("P1")) {
           progress("P1 %s: graceful handover, followers settled (%d runs per side)", store,
@@ -231,13 +230,7 @@ public final class Bench {
   }
 
   private static BenchStore open(String store) {
-    return switch (store) {
-      case "zookeeper" -> new ZooKeeperBench();
-      case "etcd" -> new EtcdBench();
-      case "kubernetes" -> new KubernetesBench();
-      default -> throw new IllegalArgumentException("unknown store '" + store
-          + "'; expected zookeeper, etcd or kubernetes");
-    };
+    return BenchStore.provider(store).open();
   }
 
   private static List<NotifyBench.Result> notifications(Options o) {
@@ -276,11 +269,7 @@ public final class Bench {
     for (int i = 0; i < 2; i++) {
       String side = i == 0 ? "ours" : "raw";
       progress("P4 %s: %d elections, %s, in a child JVM", s.store(), n, side);
-      r[i] = switch (s.store()) {
-        case "zookeeper" -> bench.zookeeper((ZooKeeperBench) s, side, n);
-        case "etcd" -> bench.etcd((EtcdBench) s, side, n);
-        default -> bench.kubernetes((KubernetesBench) s, side, n);
-      };
+      r[i] = bench.run(s.store(), side, s.scale(side), n);
       progress("P4 %s %s: %s", s.store(), side, r[i].error != null ? r[i].error
           : String.format(Locale.ROOT, "%d threads, heap %.1f MB, %d holder(s), %.0f req/s",
               r[i].threads, r[i].heap / 1048576.0, r[i].holders, r[i].requestsPerSecond));
@@ -295,6 +284,7 @@ public final class Bench {
     final Map<String, Samples[]> p2 = new LinkedHashMap<>();
     final Map<String, ScaleBench.Result[]> p4 = new LinkedHashMap<>();
     final Map<String, String[]> sides = new LinkedHashMap<>();
+    final Map<String, String> holderUnits = new LinkedHashMap<>();
     final Map<String, Timings> timings = new LinkedHashMap<>();
     final Map<String, String> errors = new LinkedHashMap<>();
     List<NotifyBench.Result> p3;
@@ -466,11 +456,7 @@ public final class Bench {
         for (int i = 0; i < 2; i++) {
           ScaleBench.Result r = e.getValue()[i];
           String side = sides.get(store)[i];
-          String holders = switch (store) {
-            case "zookeeper" -> r.holders + " session(s)";
-            case "etcd" -> r.holders + " lease(s)";
-            default -> r.holders + " Lease object(s)";
-          };
+          String holders = r.holders + " " + holderUnits.get(store);
           if (r.error != null) {
             t.row(store, side, "", "failed: " + r.error, "", "", "", "", "");
           } else {
@@ -538,7 +524,7 @@ public final class Bench {
     }
 
     private static String fmt(Duration d) {
-      return io.github.election.spi.ElectionSettings.format(d);
+      return io.github.election.spi.SettingValues.format(d);
     }
   }
 }

@@ -1,15 +1,108 @@
 package io.github.election.benchmarks;
 
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Timings;
+import java.util.ServiceLoader;
+import java.util.function.IntSupplier;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
- * One store started on 127.0.0.1 as the tests start it, with two ways to elect on it: this
- * library's backend ({@link #ours()}) and the raw client that backend wraps ({@link #raw()}).
- * Both sides get the same timings, the same server and the same kind of connection.
+ * One store started on 127.0.0.1 by its {@link StoreHarness}, as the tests start it, with two
+ * ways to elect on it: this library's backend ({@link #ours()}) and the raw client that backend
+ * wraps ({@link #raw()}). Both sides get the same timings, the same server and the same kind of
+ * connection. Each store's is found by name through {@link ServiceLoader} ({@link Provider}).
  */
 public interface BenchStore extends AutoCloseable {
+
+  /**
+   * The provider of a store's benchmarks.
+   *
+   * @throws IllegalArgumentException if none is on the class path, listing those found
+   */
+  static Provider provider(String store) {
+    StringBuilder found = new StringBuilder();
+    for (Provider p : ServiceLoader.load(Provider.class, BenchStore.class.getClassLoader())) {
+      if (p.store().equals(store)) {
+        return p;
+      }
+      found.append(found.length() == 0 ? "" : ", ").append(p.store());
+    }
+    throw new IllegalArgumentException("unknown store '" + store + "'; expected one of " + found);
+  }
+
+  /** Starts a store's benchmarks; registered in {@code META-INF/services}. */
+  interface Provider {
+
+    /** The store's short name, its backend's scheme. */
+    String store();
+
+    /** Starts the store. */
+    BenchStore open();
+
+    /**
+     * A fleet for a scale run in a child JVM ({@link ScaleChild}): {@code n} elections of one
+     * candidate each, of one side ({@code ours} or {@code raw}), on one client of the store at
+     * {@code target} (what {@link Scale#target()} gave), with the library's default timings.
+     */
+    Fleet fleet(String side, String target, int n);
+  }
+
+  /** What a scale run (P4) of one side needs from the store. */
+  interface Scale {
+
+    /** What the child JVM is told to connect to. */
+    String target();
+
+    /** A counter of the requests the store received (it only grows). */
+    long requests();
+
+    /** A counter of the store's writes, or -1 when the store does not count them. */
+    long writes();
+
+    /** The sessions, leases or Lease objects that hold the side's candidates now. */
+    int holders();
+
+    /** The candidates' records (nodes, keys, Leases) in the store now. */
+    int records();
+
+    /** A scale run's probes made of their parts. */
+    static Scale of(String target, LongSupplier requests, LongSupplier writes,
+        IntSupplier holders, IntSupplier records) {
+      return new Scale() {
+        @Override
+        public String target() {
+          return target;
+        }
+
+        @Override
+        public long requests() {
+          return requests.getAsLong();
+        }
+
+        @Override
+        public long writes() {
+          return writes.getAsLong();
+        }
+
+        @Override
+        public int holders() {
+          return holders.getAsInt();
+        }
+
+        @Override
+        public int records() {
+          return records.getAsInt();
+        }
+      };
+    }
+  }
+
+  /** The scale run of one side ({@code ours} or {@code raw}) on this store. */
+  Scale scale(String side);
+
+  /** What {@link Scale#holders()} counts, in the tables: {@code session(s)}, ... */
+  String holdersUnit();
 
   /** The store's short name: {@code zookeeper}, {@code etcd}, {@code kubernetes}. */
   String store();
@@ -68,9 +161,9 @@ public interface BenchStore extends AutoCloseable {
      * Starts a candidacy in an election. {@code onLeader} gets {@link System#nanoTime()} read
      * in the callback by which the client tells its user that this candidate leads.
      */
-    Contender join(String election, String identity, LongConsumer onLeader);
+    Candidate join(String election, String identity, LongConsumer onLeader);
 
-    /** Kills the client's connection without any cleanup (its proxy cut, then closed). */
+    /** Kills the client's connection without any cleanup (its proxies cut, then closed). */
     void crash();
 
     /** Closes the client. */
@@ -78,35 +171,32 @@ public interface BenchStore extends AutoCloseable {
     void close();
 
     /**
-     * A client made of how it starts a candidacy, the store client it closes, and the TCP proxy
-     * in front of it ({@code null} when not proxied: it cannot be crashed then).
+     * A client made of how it starts a candidacy, the raw store client it closes (null for
+     * ours: the backend is the connection's), and its connection to the store (a connection
+     * without proxies cannot be crashed).
      */
-    static Client of(Joiner joiner, AutoCloseable storeClient, TcpProxy proxy) {
+    static Client of(Joiner joiner, AutoCloseable storeClient, StoreHarness.Connection link) {
       return new Client() {
         @Override
-        public Contender join(String election, String identity, LongConsumer onLeader) {
+        public Candidate join(String election, String identity, LongConsumer onLeader) {
           return joiner.join(election, identity, onLeader);
         }
 
         @Override
         public void crash() {
-          if (proxy == null) {
-            throw new IllegalStateException("a client without a proxy cannot be crashed");
-          }
-          proxy.cut();
-          proxy.close();
+          link.crash();
         }
 
         @Override
         public void close() {
           try {
-            storeClient.close();
+            if (storeClient != null) {
+              storeClient.close();
+            }
           } catch (Exception e) {
             throw new IllegalStateException("cannot close " + storeClient, e);
           } finally {
-            if (proxy != null) {
-              proxy.close();
-            }
+            link.close();
           }
         }
       };
@@ -116,11 +206,11 @@ public interface BenchStore extends AutoCloseable {
   /** How a client starts a candidacy (see {@link Client#join}). */
   @FunctionalInterface
   interface Joiner {
-    Contender join(String election, String identity, LongConsumer onLeader);
+    Candidate join(String election, String identity, LongConsumer onLeader);
   }
 
   /** One candidacy. */
-  interface Contender {
+  interface Candidate {
 
     String identity();
 

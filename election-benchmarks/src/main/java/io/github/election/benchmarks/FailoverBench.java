@@ -24,7 +24,7 @@ final class FailoverBench {
     final BenchStore.Side side;
     final String election;
     final BenchStore.Client[] clients = new BenchStore.Client[3];
-    final BenchStore.Contender[] joined = new BenchStore.Contender[3];
+    final BenchStore.Candidate[] joined = new BenchStore.Candidate[3];
     final Samples samples;
     volatile HandoverBench.Run run;
     int leaderSlot = -1;
@@ -102,7 +102,7 @@ final class FailoverBench {
 
     void close() {
       for (int s = 0; s < 3; s++) {
-        BenchStore.Contender c = joined[s];
+        BenchStore.Candidate c = joined[s];
         BenchStore.Client client = clients[s];
         Background.close(() -> {
           if (c != null) {

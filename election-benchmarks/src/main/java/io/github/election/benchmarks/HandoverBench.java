@@ -29,7 +29,7 @@ final class HandoverBench {
     final BenchStore.Side side;
     final String election;
     final BenchStore.Client[] clients = new BenchStore.Client[3];
-    final BenchStore.Contender[] joined = new BenchStore.Contender[3];
+    final BenchStore.Candidate[] joined = new BenchStore.Candidate[3];
     Samples samples = new Samples();
     final Duration wait;
     int leaderSlot;
@@ -64,7 +64,7 @@ final class HandoverBench {
       }
     }
 
-    private BenchStore.Contender join(int slot) {
+    private BenchStore.Candidate join(int slot) {
       String id = "c" + slot + "-" + joins++;
       return clients[slot].join(election, id, t -> notified(slot, t));
     }
@@ -154,7 +154,7 @@ final class HandoverBench {
     void discard() {
       run = null;
       for (int s = 0; s < 3; s++) {
-        BenchStore.Contender c = joined[s];
+        BenchStore.Candidate c = joined[s];
         BenchStore.Client client = clients[s];
         joined[s] = null;
         clients[s] = null;

@@ -1,6 +1,6 @@
 package io.github.election.benchmarks;
 
-import io.github.election.etcd.EtcdBench;
+import io.github.election.benchmarks.etcd.EtcdBench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.github.election.benchmarks;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.util.function.LongConsumer;
 
 /** Our side of a benchmark: one {@link LeaderElection} per candidacy, on a backend. */
@@ -13,7 +13,7 @@ public final class Ours {
   }
 
   /** Builds and starts a candidate; its listener reports LEADER notifications to onLeader. */
-  public static BenchStore.Contender join(ElectionBackend backend, Timings timings,
+  public static BenchStore.Candidate join(ElectionBackend backend, Timings timings,
       String election, String identity, LongConsumer onLeader) {
     LeaderElection e = timings.applyTo(LeaderElection.builder(backend)).name(election)
         .identity(identity).build();
@@ -23,14 +23,14 @@ public final class Ours {
       }
     });
     e.start();
-    return new Contender(e);
+    return new Candidate(e);
   }
 
   /** A candidacy of ours. */
-  static final class Contender implements BenchStore.Contender {
+  static final class Candidate implements BenchStore.Candidate {
     final LeaderElection election;
 
-    Contender(LeaderElection election) {
+    Candidate(LeaderElection election) {
       this.election = election;
     }
 

@@ -1,8 +1,5 @@
 package io.github.election.benchmarks;
 
-import io.github.election.etcd.EtcdBench;
-import io.github.election.kubernetes.KubernetesBench;
-import io.github.election.zookeeper.ZooKeeperBench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * P4, scale: {@code n} elections (one candidate each) of one side in a JVM of their own
@@ -54,42 +50,9 @@ final class ScaleBench {
     this.windowMillis = windowMillis;
   }
 
-  Result zookeeper(ZooKeeperBench zk, String side, int n) {
-    String base = side.equals("ours") ? ZooKeeperBench.SCALE_OURS : ZooKeeperBench.SCALE_RAW;
-    return run("zookeeper", side, zk.connectString(), n, zk::packetsReceived, zk::fsyncs,
-        r -> {
-          r.holders = zk.sessionsHolding(base);
-          r.records = zk.nodesUnder(base);
-        });
-  }
-
-  Result etcd(EtcdBench etcd, String side, int n) {
-    String prefix = (side.equals("ours") ? EtcdBench.SCALE_OURS : EtcdBench.SCALE_RAW) + "/";
-    return run("etcd", side, etcd.endpoint(), n, etcd::grpcMessagesReceived,
-        etcd::proposalsCommitted, r -> {
-      int[] kl = etcd.keysAndLeases(prefix);
-      r.records = kl[0];
-      r.holders = kl[1];
-    });
-  }
-
-  Result kubernetes(KubernetesBench k8s, String side, int n) {
-    KubernetesBench.Frontend f = k8s.frontend();
-    long[] total = {0};
-    String prefix = side.equals("ours") ? "so-" : "sr-";
-    return run("kubernetes", side, Integer.toString(f.port()), n, () -> total[0] += f.takeRequests(),
-        () -> -1, r -> {
-          r.holders = k8s.heldLeases(prefix);
-          r.records = r.holders;
-        });
-  }
-
-  private interface StoreLook {
-    void look(Result r);
-  }
-
-  private Result run(String store, String side, String target, int n, LongSupplier requests,
-      LongSupplier writes, StoreLook look) {
+  /** Runs one side's fleet of {@code n} elections in a child JVM, with the store's probes. */
+  Result run(String store, String side, BenchStore.Scale scale, int n) {
+    String target = scale.target();
     Result r = new Result();
     Path log = logs.resolve("scale-" + store + "-" + side + ".log");
     List<String> cmd = new ArrayList<>(List.of(
@@ -125,18 +88,19 @@ final class ScaleBench {
       }
       r.readyMillis = Long.parseLong(ready.split(" ")[2]);
       Background.sleep(warmMillis);
-      long w0 = writes.getAsLong();
-      long c0 = requests.getAsLong();
+      long w0 = scale.writes();
+      long c0 = scale.requests();
       long t0 = System.nanoTime();
       Background.sleep(windowMillis);
-      long c1 = requests.getAsLong();
+      long c1 = scale.requests();
       long t1 = System.nanoTime();
-      long w1 = writes.getAsLong();
+      long w1 = scale.writes();
       r.requestsPerSecond = (c1 - c0) / ((t1 - t0) / 1e9);
       if (w0 >= 0 && w1 >= 0) {
         r.writesPerSecond = (w1 - w0) / ((t1 - t0) / 1e9);
       }
-      look.look(r);
+      r.holders = scale.holders();
+      r.records = scale.records();
       send(out, "REPORT");
       String result = next(lines, 60, "RESULT");
       if (result == null) {

@@ -1,8 +1,5 @@
 package io.github.election.benchmarks;
 
-import io.github.election.etcd.EtcdBench;
-import io.github.election.kubernetes.KubernetesBench;
-import io.github.election.zookeeper.ZooKeeperBench;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -36,12 +33,7 @@ public final class ScaleChild {
     int n = Integer.parseInt(args[3]);
     int jvmThreads = ManagementFactory.getThreadMXBean().getThreadCount();
     long started = System.nanoTime();
-    Fleet fleet = switch (store) {
-      case "zookeeper" -> ZooKeeperBench.fleet(side, target, n);
-      case "etcd" -> EtcdBench.fleet(side, target, n);
-      case "kubernetes" -> KubernetesBench.fleet(side, Integer.parseInt(target), n);
-      default -> throw new IllegalArgumentException("store " + store);
-    };
+    Fleet fleet = BenchStore.provider(store).fleet(side, target, n);
     long end = started + TimeUnit.SECONDS.toNanos(240);
     while (fleet.leading() < n && System.nanoTime() - end < 0) {
       Thread.sleep(20);

@@ -1,6 +1,7 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.StoreHarness;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ public final class Campaign {
       out.println("== " + backend + ": " + (settings.faults() == Integer.MAX_VALUE ? ""
           : settings.faults() + " faults") + (settings.duration() == null ? ""
           : (settings.faults() == Integer.MAX_VALUE ? "" : " or ")
-          + ElectionSettings.format(settings.duration())) + ", seed " + settings.seed());
+          + SettingValues.format(settings.duration())) + ", seed " + settings.seed());
       CampaignRun.Result r = run(backend, settings);
       results.add(r);
       out.print(Summary.details(r));
@@ -74,20 +75,13 @@ public final class Campaign {
     return new CampaignRun(backend, storeOf(backend), settings).run();
   }
 
-  /** What starts the store of a backend. */
-  static Supplier<Store> storeOf(String backend) {
-    switch (backend) {
-      case "memory":
-        return MemoryStore::new;
-      case "zookeeper":
-        return ZooKeeperStore::new;
-      case "etcd":
-        return EtcdStore::new;
-      case "kubernetes":
-        return KubernetesStore::new;
-      default:
-        throw new IllegalArgumentException("unknown backend '" + backend + "'");
-    }
+  /**
+   * What starts the store of a backend: its {@link StoreHarness}, found by scheme, with three
+   * members where the store can have several (ZooKeeper ensemble, etcd cluster).
+   */
+  static Supplier<StoreHarness> storeOf(String backend) {
+    StoreHarness.provider(backend); // fails now, listing the harnesses found, if none serves it
+    return () -> StoreHarness.start(backend, 3);
   }
 
   /** {@code --check FILE}: checks a history written before, with the settings it records. */

@@ -1,15 +1,21 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Fault;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,20 +37,22 @@ final class CampaignRun {
 
   private static final Logger log = LoggerFactory.getLogger(CampaignRun.class);
   private static final double AIM_AT_LEADER = 0.7;
+  /** Where the candidates' elections live in the store (base path, key prefix). */
+  static final String BASE = "/campaign";
 
   /** What came out of one campaign. */
   record Result(String backend, CampaignSettings settings, Timings timings,
       Checker.Report report, List<Entry> history, Path historyFile, Duration elapsed,
-      int injectionErrors, List<FaultKind> leftOut) {
+      int injectionErrors, List<Fault> leftOut) {
   }
 
   private final CampaignSettings settings;
-  private final Supplier<Store> storeFactory;
+  private final Supplier<StoreHarness> storeFactory;
   private final String backend;
   private final History history = new History();
-  private final List<Contender> contenders = new ArrayList<>();
+  private final List<Candidate> candidates = new ArrayList<>();
   private final Random random;
-  private Store store;
+  private StoreHarness store;
   private Timings timings;
   private Path logDir;
   private String election;
@@ -52,7 +60,7 @@ final class CampaignRun {
   private int incarnation;
   private int injectionErrors;
 
-  CampaignRun(String backend, Supplier<Store> storeFactory, CampaignSettings settings) {
+  CampaignRun(String backend, Supplier<StoreHarness> storeFactory, CampaignSettings settings) {
     this.backend = backend;
     this.storeFactory = storeFactory;
     this.settings = settings;
@@ -64,18 +72,19 @@ final class CampaignRun {
     Thread hook = new Thread(this::destroyAll, "campaign-cleanup");
     Runtime.getRuntime().addShutdownHook(hook);
     FaultMix mix;
-    List<FaultKind> leftOut = new ArrayList<>();
+    List<Fault> leftOut = new ArrayList<>();
     try {
       store = storeFactory.get();
-      for (FaultKind k : settings.mix().kinds()) {
-        if (!store.faults().contains(k)) {
+      Set<Fault> injectable = injectable(store);
+      for (Fault k : settings.mix().kinds()) {
+        if (!injectable.contains(k)) {
           leftOut.add(k);
         }
       }
-      mix = settings.mix().restrictedTo(store.faults());
-      timings = settings.lease() == null ? store.timings()
+      mix = settings.mix().restrictedTo(injectable);
+      timings = settings.lease() == null ? store.fastTimings()
           : new Timings(settings.lease(), settings.renew(), settings.retry(),
-              store.timings().handover());
+              store.fastTimings().handover());
       logDir = settings.workDir().resolve("logs-" + backend);
       Files.createDirectories(logDir);
       try (var old = Files.list(logDir)) {
@@ -96,11 +105,11 @@ final class CampaignRun {
           .build());
       log.info("{}: campaign of {} faults (seed {}, mix {}, D {} R {} P {})", backend,
           settings.faults(), settings.seed(), mix,
-          ElectionSettings.format(timings.leaseDuration()),
-          ElectionSettings.format(timings.renewDeadline()),
-          ElectionSettings.format(timings.retryPeriod()));
+          SettingValues.format(timings.leaseDuration()),
+          SettingValues.format(timings.renewDeadline()),
+          SettingValues.format(timings.retryPeriod()));
       for (int i = 0; i < settings.candidates(); i++) {
-        contenders.add(spawn(null));
+        candidates.add(spawn(null));
       }
       if (!history.awaitLeader(System.nanoTime() + Duration.ofSeconds(60).toNanos())) {
         throw new IllegalStateException(backend + ": no candidate became leader within 60 s of "
@@ -119,10 +128,10 @@ final class CampaignRun {
         }
       }
       history.add(Entry.at(System.nanoTime(), Entry.RUNNER, "closing").build());
-      for (Contender c : contenders) {
+      for (Candidate c : candidates) {
         c.close();
       }
-      contenders.clear();
+      candidates.clear();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       keepHistory();
@@ -163,7 +172,7 @@ final class CampaignRun {
     }
   }
 
-  private Contender spawn(Contender replaced) {
+  private Candidate spawn(Candidate replaced) {
     String identity;
     if (replaced != null && settings.reuseIdentity()) {
       identity = replaced.who().substring(0, replaced.who().indexOf('#'));
@@ -171,12 +180,37 @@ final class CampaignRun {
       identity = "c" + (++nextIdentity);
     }
     String who = identity + "#" + (++incarnation);
-    return store.spawn(who, identity, election, timings, history, logDir);
+    StoreHarness.Connection link = store.connect(true);
+    try {
+      Optional<URI> uri = link.uri(BASE, timings.leaseDuration());
+      if (uri.isEmpty()) {
+        return new LocalCandidate(who, identity, election, timings, store, link, history);
+      }
+      return new ChildCandidate(who, identity, election, uri.get().toString(), timings,
+          List.of("--direct", store.address()), link.environment(), link, history,
+          logDir.resolve(who.replace('#', '-') + ".log"));
+    } catch (RuntimeException e) {
+      link.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The faults of a campaign on this store: the store's own, the resignation, and the pause of
+   * candidates that run in processes of their own (those of a store that other processes reach).
+   */
+  static Set<Fault> injectable(StoreHarness store) {
+    Set<Fault> out = EnumSet.of(Fault.RESIGN);
+    out.addAll(store.faults());
+    if (store.reachableFromOtherProcesses()) {
+      out.add(Fault.PAUSE);
+    }
+    return out;
   }
 
   /** Draws one fault, injects it, heals it, and waits for a leader unless back-to-back. */
   private void inject(int id, FaultMix mix) throws InterruptedException {
-    FaultKind kind = mix.draw(random);
+    Fault kind = mix.draw(random);
     boolean atLeader = random.nextDouble() < AIM_AT_LEADER;
     int pick = random.nextInt(1 << 20);
     double holdFraction = random.nextDouble();
@@ -185,8 +219,8 @@ final class CampaignRun {
 
     long d = timings.leaseDuration().toNanos();
     long p = timings.retryPeriod().toNanos();
-    Contender target = target(kind == FaultKind.RESIGN || atLeader, pick,
-        kind == FaultKind.EXPIRE);
+    Candidate target = target(kind == Fault.RESIGN || atLeader, pick,
+        kind == Fault.EXPIRE);
     String targetName = target.who();
     long hold;
     switch (kind) {
@@ -209,7 +243,7 @@ final class CampaignRun {
       default:
         hold = 0;
     }
-    if (kind == FaultKind.MEMBER) {
+    if (kind == Fault.MEMBER) {
       targetName = "member";
     }
     Entry.Builder fault = Entry.at(System.nanoTime(), Entry.RUNNER, "fault")
@@ -221,9 +255,9 @@ final class CampaignRun {
           history.add(fault.build());
           target.kill();
           heal(id, kind, targetName);
-          contenders.remove(target);
+          candidates.remove(target);
           history.holdUntil(System.nanoTime() + hold);
-          contenders.add(spawn(target));
+          candidates.add(spawn(target));
           break;
         case CUT:
           history.add(fault.build());
@@ -255,7 +289,7 @@ final class CampaignRun {
           long injected = System.nanoTime();
           history.add(fault.build());
           try {
-            if (kind == FaultKind.EXPIRE) {
+            if (kind == Fault.EXPIRE) {
               target.expire();
             } else {
               target.resign();
@@ -263,7 +297,7 @@ final class CampaignRun {
           } finally {
             heal(id, kind, targetName);
           }
-          if (kind == FaultKind.EXPIRE) {
+          if (kind == Fault.EXPIRE) {
             // let it notice before it is chosen again (a second expiry of a session it is still
             // replacing has nothing to end)
             history.awaitTransition(target.who(), injected,
@@ -273,10 +307,10 @@ final class CampaignRun {
         case RESTART:
           history.add(fault.build());
           try {
-            store.stop();
+            store.stopStore();
             history.holdUntil(System.nanoTime() + hold);
           } finally {
-            store.start();
+            store.startStore();
             heal(id, kind, targetName);
           }
           break;
@@ -306,7 +340,7 @@ final class CampaignRun {
     }
   }
 
-  private void heal(int id, FaultKind kind, String target) {
+  private void heal(int id, Fault kind, String target) {
     history.add(Entry.at(System.nanoTime(), Entry.RUNNER, "heal").put("id", id)
         .put("fault", kind.option()).put("target", target).build());
   }
@@ -316,12 +350,12 @@ final class CampaignRun {
    * has heard from the store if any (a replacement that is still starting has no session yet).
    * A fault that needs a session falls back to the leader when no other has one.
    */
-  private Contender target(boolean atLeader, int pick, boolean needsSession) {
+  private Candidate target(boolean atLeader, int pick, boolean needsSession) {
     List<String> leaders = history.leaders();
     List<String> known = history.known();
     if (needsSession && !atLeader) {
-      List<Contender> knownOnes = new ArrayList<>();
-      for (Contender c : contenders) {
+      List<Candidate> knownOnes = new ArrayList<>();
+      for (Candidate c : candidates) {
         if (known.contains(c.who()) && !leaders.contains(c.who())) {
           knownOnes.add(c);
         }
@@ -330,9 +364,9 @@ final class CampaignRun {
         atLeader = true; // the leader has one for sure
       }
     }
-    List<Contender> others = new ArrayList<>();
-    List<Contender> knownOthers = new ArrayList<>();
-    for (Contender c : contenders) {
+    List<Candidate> others = new ArrayList<>();
+    List<Candidate> knownOthers = new ArrayList<>();
+    for (Candidate c : candidates) {
       if (atLeader && leaders.contains(c.who())) {
         return c;
       }
@@ -343,15 +377,15 @@ final class CampaignRun {
         }
       }
     }
-    List<Contender> choice = !knownOthers.isEmpty() ? knownOthers
-        : !others.isEmpty() ? others : contenders;
+    List<Candidate> choice = !knownOthers.isEmpty() ? knownOthers
+        : !others.isEmpty() ? others : candidates;
     return choice.get(Math.floorMod(pick, choice.size()));
   }
 
   private void destroyAll() {
-    for (Contender c : new ArrayList<>(contenders)) {
-      if (c instanceof ChildContender) {
-        ((ChildContender) c).destroy();
+    for (Candidate c : new ArrayList<>(candidates)) {
+      if (c instanceof ChildCandidate) {
+        ((ChildCandidate) c).destroy();
       } else {
         try {
           c.close();
@@ -360,6 +394,6 @@ final class CampaignRun {
         }
       }
     }
-    contenders.clear();
+    candidates.clear();
   }
 }

@@ -1,6 +1,7 @@
 package io.github.election.campaign;
 
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
           }
           break;
         case "--duration":
-          duration = ElectionSettings.parseDuration(v, "duration");
+          duration = SettingValues.parseDuration(v, "duration");
           break;
         case "--seed":
           seed = integer(opt, v);
@@ -133,13 +134,13 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
           candidates = (int) integer(opt, v);
           break;
         case "--lease":
-          lease = ElectionSettings.parseDuration(v, "lease");
+          lease = SettingValues.parseDuration(v, "lease");
           break;
         case "--renew":
-          renew = ElectionSettings.parseDuration(v, "renew");
+          renew = SettingValues.parseDuration(v, "renew");
           break;
         case "--retry":
-          retry = ElectionSettings.parseDuration(v, "retry");
+          retry = SettingValues.parseDuration(v, "retry");
           break;
         case "--history":
           history = Path.of(v);
@@ -155,7 +156,7 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
           }
           break;
         case "--expiry-grace":
-          grace = ElectionSettings.parseDuration(v, "expiry-grace");
+          grace = SettingValues.parseDuration(v, "expiry-grace");
           break;
         default:
           throw new IllegalArgumentException("unknown option '" + opt + "'\n" + USAGE);
@@ -222,9 +223,9 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
         .append(" --candidates ").append(candidates)
         .append(" --back-to-back ").append(backToBack);
     if (lease != null) {
-      out.append(" --lease ").append(ElectionSettings.format(lease))
-          .append(" --renew ").append(ElectionSettings.format(renew))
-          .append(" --retry ").append(ElectionSettings.format(retry));
+      out.append(" --lease ").append(SettingValues.format(lease))
+          .append(" --renew ").append(SettingValues.format(renew))
+          .append(" --retry ").append(SettingValues.format(retry));
     }
     if (reuseIdentity) {
       out.append(" --reuse-identity");

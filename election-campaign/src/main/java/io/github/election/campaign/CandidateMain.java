@@ -3,10 +3,9 @@ package io.github.election.campaign;
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
-import io.github.election.etcd.CampaignEtcd;
-import io.github.election.zookeeper.CampaignSessions;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Timings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -87,7 +86,7 @@ public final class CandidateMain {
   }
 
   private Duration duration(String name) {
-    return ElectionSettings.parseDuration(required(name), name);
+    return SettingValues.parseDuration(required(name), name);
   }
 
   private void run() {
@@ -148,33 +147,12 @@ public final class CandidateMain {
     }
   }
 
-  /** Asks the store to end this candidate's session or lease, the way the backend's kit fixture does. */
+  /**
+   * Asks the store to end this candidate's session or lease, through the store harness of the
+   * backend's scheme and the store's own address ({@code --direct}).
+   */
   private void expire() {
-    switch (backend.name()) {
-      case "zookeeper":
-        CampaignSessions.expire(backend, required("direct"));
-        break;
-      case "etcd":
-        expireEtcd();
-        break;
-      default:
-        throw new UnsupportedOperationException("no session expiry for backend "
-            + backend.name());
-    }
-  }
-
-  /** Revokes the backend's leases through the first member that answers. */
-  private void expireEtcd() {
-    RuntimeException failure = null;
-    for (String port : required("direct").split(",")) {
-      try {
-        CampaignEtcd.expire(backend, Integer.parseInt(port.trim()));
-        return;
-      } catch (RuntimeException e) {
-        failure = e;
-      }
-    }
-    throw failure;
+    StoreHarness.provider(backend.name()).expire(backend, required("direct"));
   }
 
   private void write() {

@@ -1,5 +1,6 @@
 package io.github.election.campaign;
 
+import io.github.election.testing.Fault;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -111,7 +112,7 @@ final class Checker {
    * @param worstOut the recovery with that time, or null if none
    */
   record Report(List<Violation> violations, List<String> tolerated,
-      Map<FaultKind, Integer> faults, int leaderChanges, long longestGap,
+      Map<Fault, Integer> faults, int leaderChanges, long longestGap,
       long longestGapAfterHeal, int recoveries, long longestOut, Recovery worstOut,
       int lateStarts, List<Interval> intervals, long origin, long end) {
 
@@ -163,12 +164,12 @@ final class Checker {
 
   private Report run() {
     if (entries.isEmpty()) {
-      return new Report(List.of(), List.of(), new EnumMap<>(FaultKind.class), 0, 0, 0, 0, 0,
+      return new Report(List.of(), List.of(), new EnumMap<>(Fault.class), 0, 0, 0, 0, 0,
           null, 0, List.of(), 0, 0);
     }
     origin = entries.get(0).t();
     end = entries.get(entries.size() - 1).t();
-    Map<FaultKind, Integer> faults = new EnumMap<>(FaultKind.class);
+    Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
     long closing = Long.MAX_VALUE;
     java.util.Set<String> failed = new java.util.HashSet<>();
     for (Entry e : entries) {
@@ -182,9 +183,9 @@ final class Checker {
       } else if (e.is("spawn")) {
         identities.put(e.who(), e.str("identity"));
       } else if (e.who().equals(Entry.RUNNER) && e.is("fault") && !failed.contains(e.str("id"))) {
-        FaultKind k = FaultKind.of(e.str("fault"));
+        Fault k = Fault.of(e.str("fault"));
         faults.merge(k, 1, Integer::sum);
-        if (k == FaultKind.EXPIRE) {
+        if (k == Fault.EXPIRE) {
           expiries.computeIfAbsent(e.str("target"), w -> new ArrayList<>()).add(e.t());
         }
       } else if (e.who().equals(Entry.RUNNER) && e.is("closing")) {
@@ -384,15 +385,15 @@ final class Checker {
       if (!e.who().equals(Entry.RUNNER) || !(e.is("fault") || e.is("heal"))) {
         continue;
       }
-      FaultKind k = FaultKind.of(e.str("fault"));
-      boolean ofStore = k == FaultKind.RESTART || k == FaultKind.MEMBER;
+      Fault k = Fault.of(e.str("fault"));
+      boolean ofStore = k == Fault.RESTART || k == Fault.MEMBER;
       if (e.is("fault")) {
         if (open != null) {
           windows.add(open.until(e.t()));
         }
         String cause = "fault " + e.str("id") + " (" + k.option() + " " + e.str("target") + ")";
-        boolean disablesTarget = k == FaultKind.CRASH || k == FaultKind.CUT
-            || k == FaultKind.PAUSE;
+        boolean disablesTarget = k == Fault.CRASH || k == Fault.CUT
+            || k == Fault.PAUSE;
         // the leases a store's failover extended may outlive its heal by D + the allowance
         long b = e.t() - lastStoreHeal < boundNanos + allowanceNanos
             ? boundNanos + allowanceNanos : boundNanos;
@@ -488,16 +489,16 @@ final class Checker {
   // ------------------------------------------------------------------ F4
 
   /** A fault of the runner's log: when it was injected and, if it healed, when. */
-  private record Fault(String id, FaultKind kind, String target, long start, long heal,
+  private record Injection(String id, Fault kind, String target, long start, long heal,
       boolean injected) {
 
     boolean ofStore() {
-      return kind == FaultKind.RESTART || kind == FaultKind.MEMBER;
+      return kind == Fault.RESTART || kind == Fault.MEMBER;
     }
 
     /** Whether this fault ends the F4 window of {@code who}: a fault of it or of the store. */
     boolean touches(String who) {
-      return kind != FaultKind.RESIGN && (ofStore() || target.equals(who));
+      return kind != Fault.RESIGN && (ofStore() || target.equals(who));
     }
 
     String describe() {
@@ -528,11 +529,11 @@ final class Checker {
         heals.putIfAbsent(e.str("id"), e.t());
       }
     }
-    List<Fault> faults = new ArrayList<>();
+    List<Injection> faults = new ArrayList<>();
     for (Entry e : entries) {
       if (e.who().equals(Entry.RUNNER) && e.is("fault")) {
         String id = e.str("id");
-        faults.add(new Fault(id, FaultKind.of(e.str("fault")), e.str("target"), e.t(),
+        faults.add(new Injection(id, Fault.of(e.str("fault")), e.str("target"), e.t(),
             heals.getOrDefault(id, Long.MAX_VALUE), !failed.contains(id)));
       }
     }
@@ -549,16 +550,16 @@ final class Checker {
       }
     }
     List<Long> storeHeals = new ArrayList<>();
-    for (Fault f : faults) {
+    for (Injection f : faults) {
       if (f.injected() && f.ofStore() && f.heal() != Long.MAX_VALUE) {
         storeHeals.add(f.heal());
       }
     }
     List<Recovery> out = new ArrayList<>();
-    for (Fault f : faults) {
+    for (Injection f : faults) {
       // a fault that could not be injected as drawn opens no window (what it did is unknown),
       // but still ends the windows it touches, below; a resign is not a fault here
-      if (!f.injected() || f.kind() == FaultKind.RESIGN || f.heal() == Long.MAX_VALUE
+      if (!f.injected() || f.kind() == Fault.RESIGN || f.heal() == Long.MAX_VALUE
           || f.heal() >= closing) {
         continue;
       }
@@ -569,7 +570,7 @@ final class Checker {
       for (Map.Entry<String, Long> c : firstKnown.entrySet()) {
         String who = c.getKey();
         if (c.getValue() >= f.start() // a newcomer still starting, or started after the heal
-            || (f.kind() == FaultKind.CRASH && who.equals(f.target()))) {
+            || (f.kind() == Fault.CRASH && who.equals(f.target()))) {
           continue;
         }
         Long exit = exits.get(who);
@@ -577,7 +578,7 @@ final class Checker {
           continue;
         }
         long windowEnd = Math.min(closing, exit == null ? Long.MAX_VALUE : exit);
-        for (Fault next : faults) {
+        for (Injection next : faults) {
           if (next != f && next.start() >= h && next.start() < windowEnd && next.touches(who)) {
             windowEnd = next.start();
           }
@@ -595,7 +596,8 @@ final class Checker {
    * How {@code who} came back after the heal of {@code f}, or null if its window ended before
    * it was back and before the bound passed (no verdict).
    */
-  private Recovery recovery(String who, Fault f, long bound, List<View> views, long windowEnd) {
+  private Recovery recovery(String who, Injection f, long bound, List<View> views,
+      long windowEnd) {
     long h = f.heal();
     int i = -1; // the view held at the heal
     while (i + 1 < views.size() && views.get(i + 1).t() <= h) {

@@ -1,5 +1,6 @@
 package io.github.election.campaign;
 
+import io.github.election.testing.Fault;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;
@@ -14,9 +15,9 @@ final class FaultMix {
   /** The default mix: every fault, the ones on a single candidate more often. */
   static final String DEFAULT = "crash=3,cut=3,restart=1,expire=1,member=1,pause=2,resign=1";
 
-  private final Map<FaultKind, Integer> weights;
+  private final Map<Fault, Integer> weights;
 
-  private FaultMix(Map<FaultKind, Integer> weights) {
+  private FaultMix(Map<Fault, Integer> weights) {
     this.weights = weights;
   }
 
@@ -26,13 +27,13 @@ final class FaultMix {
    * @throws IllegalArgumentException naming the part that is wrong
    */
   static FaultMix parse(String text) {
-    Map<FaultKind, Integer> w = new EnumMap<>(FaultKind.class);
+    Map<Fault, Integer> w = new EnumMap<>(Fault.class);
     for (String part : text.split(",")) {
       if (part.isBlank()) {
         continue;
       }
       int eq = part.indexOf('=');
-      FaultKind kind = FaultKind.of(eq < 0 ? part : part.substring(0, eq));
+      Fault kind = Fault.of(eq < 0 ? part : part.substring(0, eq));
       int weight;
       try {
         weight = eq < 0 ? 1 : Integer.parseInt(part.substring(eq + 1).trim());
@@ -53,8 +54,8 @@ final class FaultMix {
   }
 
   /** The mix without the faults a backend cannot inject. */
-  FaultMix restrictedTo(Set<FaultKind> supported) {
-    Map<FaultKind, Integer> w = new EnumMap<>(FaultKind.class);
+  FaultMix restrictedTo(Set<Fault> supported) {
+    Map<Fault, Integer> w = new EnumMap<>(Fault.class);
     weights.forEach((k, v) -> {
       if (supported.contains(k) && v > 0) {
         w.put(k, v);
@@ -68,15 +69,15 @@ final class FaultMix {
   }
 
   /** The faults with a weight, in enum order. */
-  Set<FaultKind> kinds() {
+  Set<Fault> kinds() {
     return weights.keySet();
   }
 
   /** Draws one fault. */
-  FaultKind draw(Random random) {
+  Fault draw(Random random) {
     int total = weights.values().stream().mapToInt(Integer::intValue).sum();
     int r = random.nextInt(total);
-    for (Map.Entry<FaultKind, Integer> e : weights.entrySet()) {
+    for (Map.Entry<Fault, Integer> e : weights.entrySet()) {
       r -= e.getValue();
       if (r < 0) {
         return e.getKey();

@@ -3,7 +3,7 @@ package io.github.election.campaign;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;

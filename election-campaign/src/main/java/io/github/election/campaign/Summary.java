@@ -1,6 +1,7 @@
 package io.github.election.campaign;
 
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Fault;
 import java.util.List;
 
 /** The text a campaign prints: the summary table, and for a failed run the violations. */
@@ -16,13 +17,13 @@ final class Summary {
   static String table(List<CampaignRun.Result> results) {
     StringBuilder out = new StringBuilder();
     out.append("| backend | seed | D / R / P | time | faults |");
-    for (FaultKind k : FaultKind.values()) {
+    for (Fault k : Fault.values()) {
       out.append(' ').append(k.option()).append(" |");
     }
     out.append(" leader changes | longest leaderless gap | longest gap after a fault (bound D + P)"
         + " | longest time a healed candidate stayed out (bound D + P) | violations |\n"
         + "|---|---|---|---|---|");
-    for (int i = 0; i < FaultKind.values().length; i++) {
+    for (int i = 0; i < Fault.values().length; i++) {
       out.append("---|");
     }
     out.append("---|---|---|---|---|\n");
@@ -31,12 +32,12 @@ final class Summary {
       int total = rep.faults().values().stream().mapToInt(Integer::intValue).sum();
       out.append("| ").append(r.backend())
           .append(" | ").append(r.settings().seed())
-          .append(" | ").append(ElectionSettings.format(r.timings().leaseDuration())).append(" / ")
-          .append(ElectionSettings.format(r.timings().renewDeadline())).append(" / ")
-          .append(ElectionSettings.format(r.timings().retryPeriod()))
+          .append(" | ").append(SettingValues.format(r.timings().leaseDuration())).append(" / ")
+          .append(SettingValues.format(r.timings().renewDeadline())).append(" / ")
+          .append(SettingValues.format(r.timings().retryPeriod()))
           .append(" | ").append(minutes(r.elapsed().toMillis()))
           .append(" | ").append(total).append(" |");
-      for (FaultKind k : FaultKind.values()) {
+      for (Fault k : Fault.values()) {
         out.append(' ').append(r.leftOut().contains(k) ? "n/a"
             : String.valueOf(rep.faults().getOrDefault(k, 0))).append(" |");
       }

@@ -3,6 +3,7 @@ package io.github.election.campaign;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.election.testing.Fault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ class CampaignSettingsTest {
     assertThat(s.backends()).containsExactly("zookeeper", "etcd");
     assertThat(s.faults()).isEqualTo(50);
     assertThat(s.seed()).isEqualTo(42);
-    assertThat(s.mix().kinds()).containsExactly(FaultKind.CRASH, FaultKind.PAUSE);
+    assertThat(s.mix().kinds()).containsExactly(Fault.CRASH, Fault.PAUSE);
     assertThat(s.historyOf("etcd")).isEqualTo(Path.of("h-etcd.jsonl"));
     assertThat(s.reproduce("etcd", 50)).isEqualTo("--backend etcd --faults 50 --seed 42 "
         + "--mix crash=2,pause=1 --candidates 3 --back-to-back 0.2 --lease 3s --renew 2s "
@@ -68,15 +69,15 @@ class CampaignSettingsTest {
   void drawsAreSeeded() {
     FaultMix mix = FaultMix.parse(FaultMix.DEFAULT);
     assertThat(draws(mix, 7)).isEqualTo(draws(mix, 7)).isNotEqualTo(draws(mix, 8));
-    FaultMix memory = mix.restrictedTo(EnumSet.of(FaultKind.CRASH, FaultKind.CUT));
-    assertThat(draws(memory, 7)).containsOnly(FaultKind.CRASH, FaultKind.CUT);
-    assertThatThrownBy(() -> FaultMix.parse("crash=1").restrictedTo(EnumSet.of(FaultKind.CUT)))
+    FaultMix memory = mix.restrictedTo(EnumSet.of(Fault.CRASH, Fault.CUT));
+    assertThat(draws(memory, 7)).containsOnly(Fault.CRASH, Fault.CUT);
+    assertThatThrownBy(() -> FaultMix.parse("crash=1").restrictedTo(EnumSet.of(Fault.CUT)))
         .hasMessageContaining("no fault that this backend can inject");
   }
 
-  private static List<FaultKind> draws(FaultMix mix, long seed) {
+  private static List<Fault> draws(FaultMix mix, long seed) {
     Random r = new Random(seed);
-    List<FaultKind> out = new ArrayList<>();
+    List<Fault> out = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
       out.add(mix.draw(r));
     }

@@ -2,6 +2,7 @@ package io.github.election.campaign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.election.testing.Fault;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -130,7 +131,7 @@ class CheckerTest {
     assertThat(report.violations()).isEmpty();
     assertThat(report.leaderChanges()).isEqualTo(1);
     assertThat(report.longestGap()).isEqualTo(at(3));
-    assertThat(report.faults()).containsEntry(FaultKind.CRASH, 1);
+    assertThat(report.faults()).containsEntry(Fault.CRASH, 1);
   }
 
   @Nested
@@ -491,7 +492,7 @@ class CheckerTest {
       List<Entry> sorted = new ArrayList<>(history);
       sorted.sort(Comparator.comparingLong(Entry::t));
       CampaignRun.Result result = new CampaignRun.Result("memory", CampaignSettings.defaults(),
-          new io.github.election.tck.Timings(java.time.Duration.ofSeconds(3),
+          new io.github.election.testing.Timings(java.time.Duration.ofSeconds(3),
               java.time.Duration.ofSeconds(2), java.time.Duration.ofMillis(300),
               java.time.Duration.ofMillis(100)), report, sorted,
           java.nio.file.Path.of("history-memory.jsonl"), java.time.Duration.ofMinutes(1), 0,

@@ -2,6 +2,7 @@ package io.github.election.campaign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.election.testing.Fault;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class ShortCampaignTest {
         .isEmpty();
     assertThat(result.injectionErrors()).as("faults that could not be injected%n%s", details)
         .isZero();
-    java.util.Set<FaultKind> injectable = java.util.EnumSet.copyOf(settings.mix().kinds());
+    java.util.Set<Fault> injectable = java.util.EnumSet.copyOf(settings.mix().kinds());
     result.leftOut().forEach(injectable::remove);
     assertThat(result.report().faults().keySet())
         .as("every fault this backend can inject was drawn (else choose another SEED)")

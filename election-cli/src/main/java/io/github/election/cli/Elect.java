@@ -1,14 +1,14 @@
 package io.github.election.cli;
 
 import io.github.election.ElectionBackends;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code elect}: leader election from the command line.
@@ -92,7 +92,7 @@ public final class Elect implements Runnable {
     if (err != null) {
       cl.setErr(err);
     }
-    cl.registerConverter(Duration.class, text -> ElectionSettings.parseDuration(text, "duration"));
+    cl.registerConverter(Duration.class, text -> SettingValues.parseDuration(text, "duration"));
     cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException
         || e instanceof IllegalArgumentException ? USAGE : FAILURE);
     cl.setParameterExceptionHandler((e, arguments) -> {

@@ -6,8 +6,6 @@ import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
 import java.time.Duration;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,7 +21,7 @@ final class ElectionOptions {
   String election;
 
   @Option(names = "--identity", paramLabel = "ID",
-      description = "This candidate's identity (default: host name and process id)")
+      description = "This candidate's identity (default: host name and a random suffix)")
   String identity;
 
   @Option(names = "--lease-duration", paramLabel = "D", defaultValue = "15s",
@@ -46,19 +44,12 @@ final class ElectionOptions {
     return ElectionBackends.open(backend.required());
   }
 
+  /** The identity given, else the library's default, made once per command. */
   String identity() {
-    if (identity != null) {
-      return identity;
+    if (identity == null) {
+      identity = LeaderElection.defaultIdentity();
     }
-    String host = System.getenv("HOSTNAME");
-    if (host == null || host.isBlank()) {
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (java.io.IOException e) {
-        host = "elect";
-      }
-    }
-    return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    return identity;
   }
 
   LeaderElection.Builder builder(ElectionBackend store) {

@@ -3,7 +3,7 @@ package io.github.election.cli;
 import io.github.election.LeaderElection;
 import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,9 +69,9 @@ final class RunCommand implements Callable<Integer> {
     if (margin.isNegative() || margin.isZero()) {
       grace = Duration.ZERO; // the builder refuses these settings, naming them
     } else if (grace.isNegative() || grace.compareTo(margin) >= 0) {
-      throw new IllegalArgumentException("--grace (" + ElectionSettings.format(grace)
+      throw new IllegalArgumentException("--grace (" + SettingValues.format(grace)
           + ") must be at least 0 and shorter than --lease-duration - --renew-deadline ("
-          + ElectionSettings.format(margin) + "): the command must be gone before another "
+          + SettingValues.format(margin) + "): the command must be gone before another "
           + "candidate can lead");
     }
     Path setsid = CommandSession.setsid().orElseThrow(() -> new IllegalStateException(
@@ -166,7 +166,7 @@ final class RunCommand implements Callable<Integer> {
   private void stop(CommandSession session, PrintWriter err) {
     List<CommandSession.Member> left = session.stop(grace, KILL_WAIT, () -> {
       err.printf("elect: processes of session %d still running after %s: SIGKILL%n",
-          session.id(), ElectionSettings.format(grace));
+          session.id(), SettingValues.format(grace));
       err.flush();
     });
     if (left.isEmpty()) {
@@ -174,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
     } else {
       err.printf("elect: session %d: pids %s still running %s after SIGKILL%n", session.id(),
           left.stream().map(m -> Long.toString(m.pid())).toList(),
-          ElectionSettings.format(KILL_WAIT));
+          SettingValues.format(KILL_WAIT));
     }
     err.flush();
   }

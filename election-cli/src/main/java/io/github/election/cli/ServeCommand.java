@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,10 +16,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,7 +83,7 @@ final class ServeCommand implements Callable<Integer> {
     limitRequestTimes();
     HttpServer http = HttpServer.create(new InetSocketAddress(bind, port), 64);
     ThreadPoolExecutor httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 30,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemonThreads());
+        TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.numbered("elect-http"));
     httpThreads.allowCoreThreadTimeOut(true);
     http.setExecutor(httpThreads);
     http.createContext("/", x -> handle(x, election));
@@ -146,15 +145,6 @@ final class ServeCommand implements Callable<Integer> {
         System.setProperty(key, Integer.toString(REQUEST_SECONDS));
       }
     }
-  }
-
-  private static ThreadFactory daemonThreads() {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, "elect-http-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** One exchange: exact paths only, GET and HEAD only. */

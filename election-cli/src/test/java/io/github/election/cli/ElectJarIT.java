@@ -3,8 +3,8 @@ package io.github.election.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.election.tck.TcpProxy;
-import io.github.election.zookeeper.EmbeddedZooKeeper;
+import io.github.election.testing.TcpProxy;
+import io.github.election.zookeeper.testing.EmbeddedZooKeeper;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;

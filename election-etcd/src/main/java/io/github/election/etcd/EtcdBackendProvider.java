@@ -3,17 +3,13 @@ package io.github.election.etcd;
 import io.github.election.ElectionBackends;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionBackendProvider;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
+import io.github.election.spi.UriParameters;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * Serves {@code etcd://HOST:PORT[,HOST:PORT...][/KEY_PREFIX][?ttl=15s&user=U&password=P
@@ -68,11 +64,11 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
       }
       endpoints.add(e.trim());
     }
-    Map<String, String> query = query(uri);
+    UriParameters query = UriParameters.of(uri);
     EtcdElectionBackend.Builder b = EtcdElectionBackend.builder();
-    String cacert = query.remove("cacert");
-    String cert = query.remove("cert");
-    String key = query.remove("key");
+    String cacert = query.take("cacert").orElse(null);
+    String cert = query.take("cert").orElse(null);
+    String key = query.take("key").orElse(null);
     if (cacert != null) {
       b.trustedCertificates(Path.of(cacert));
     }
@@ -87,47 +83,19 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
     if (path != null && !path.isEmpty() && !path.equals("/")) {
       b.keyPrefix(path);
     }
-    String ttl = query.remove("ttl");
+    String ttl = query.take("ttl").orElse(null);
     if (ttl != null) {
       b.leaseTtl(parseTtl(ttl, uri));
     }
-    String user = query.remove("user");
-    String password = query.remove("password");
+    String user = query.take("user").orElse(null);
+    String password = query.take("password").orElse(null);
     if (user != null) {
       b.credentials(user, password == null ? "" : password);
     } else if (password != null) {
       throw new IllegalArgumentException("etcd URI '" + shown + "': password without user");
     }
-    if (!query.isEmpty()) {
-      throw new IllegalArgumentException("etcd URI '" + shown + "' has unknown parameters "
-          + query.keySet() + "; known: ttl, user, password, cacert, cert, key");
-    }
+    query.requireNoneLeft();
     return b.build();
-  }
-
-  private static Map<String, String> query(URI uri) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String raw = uri.getRawQuery();
-    if (raw == null || raw.isEmpty()) {
-      return out;
-    }
-    for (String pair : raw.split("&")) {
-      if (pair.isEmpty()) {
-        continue;
-      }
-      int eq = pair.indexOf('=');
-      String k = decode(eq < 0 ? pair : pair.substring(0, eq)).toLowerCase(Locale.ROOT);
-      String v = eq < 0 ? "" : decode(pair.substring(eq + 1));
-      if (out.put(k, v) != null) {
-        throw new IllegalArgumentException("etcd URI '" + ElectionBackends.redact(uri)
-            + "' repeats the parameter " + k);
-      }
-    }
-    return out;
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
   private static Duration parseTtl(String text, URI uri) {
@@ -136,7 +104,7 @@ public final class EtcdBackendProvider implements ElectionBackendProvider {
       return Duration.ofSeconds(Long.parseLong(t)); // etcd's own unit
     }
     try {
-      return ElectionSettings.parseDuration(t, "ttl");
+      return SettingValues.parseDuration(t, "ttl");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("ttl (" + text + ") of etcd URI '"
           + ElectionBackends.redact(uri)

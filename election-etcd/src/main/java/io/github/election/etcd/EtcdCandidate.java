@@ -44,10 +44,9 @@ import org.slf4j.LoggerFactory;
  * the first one, and etcd cannot expire it before the engine's deadline for this poll has
  * passed.
  *
- * <p><b>After a release</b> the candidate stays out of the election for a while: its rounds only
- * read who leads, and it enrols again (at the back) with the first round after one of them found
- * another candidate first, or after one retry period P. Enrolling at once would put a raft write
- * just before the next leader's read, which then waits for it to be applied.
+ * <p><b>After a release</b> the engine holds off (C2): no poll until another candidate was seen
+ * leading or P has passed; the first poll after that enrols again, at the back. Enrolling at once
+ * would also put a raft write just before the next leader's read, which then waits for it.
  *
  * <p><b>Watch.</b> After the first round a watch on the election's prefix tells the engine of
  * every change ({@link CandidateContext#changed()}), so that a handover waits for no timer. The
@@ -57,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * our own key that we did not ask for (lease revoked or expired, key deleted by hand) is reported
  * as {@code UNKNOWN} at once, since another candidate may lead from that revision on.
  *
- * <p>Thread-safety: the engine calls poll, release and leave one at a time, but may call
- * release or leave while the stage of a poll is still under way: they wait for it. Watch
+ * <p>Thread-safety: the engine calls poll, release and leave one at a time; a poll it gave up on
+ * (after R / 2) may still be under way, and its late answer is ignored (round numbers) or, when
+ * it put our key back after leave(), the key is deleted (SharedLease.orphan). Watch
  * callbacks and lease-loss reports come from other threads. State is guarded by {@code this};
  * no jetcd call is made under that lock (jetcd calls our watch listener under a lock of its
  * own).
@@ -87,15 +87,11 @@ final class EtcdCandidate implements Candidate {
   private long ownRevision; // create revision of our key as last seen; 0 when it is not there
   private boolean leading; // the last round reported LEADING
   private long round; // number of the latest poll (or leave); answers of older ones are ignored
-  private CompletableFuture<Observation> inflight; // the latest poll, until it completed
   private boolean releasing;
   private boolean left;
   private boolean watchBroken;
   private Object watchGeneration; // identifies the current watch in its callbacks
   private long watchedFrom; // revision of the round that started the current watch
-  private boolean holdingOff; // released, not enrolled again before holdOffUntil or sawOther
-  private long holdOffUntil; // ticker reading
-  private boolean sawOther; // a round of the hold-off found another candidate first
 
   EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, CandidateContext context,
       String electionPrefix) {
@@ -139,26 +135,8 @@ final class EtcdCandidate implements Candidate {
       }
       myRound = ++round;
     }
-    CompletableFuture<Observation> result = backend.within(leases.acquire()
+    return backend.within(leases.acquire()
         .thenCompose(grant -> roundTrip(grant, sentAt, myRound)), timeoutNanos, "poll of " + label);
-    synchronized (this) {
-      inflight = result;
-    }
-    return result;
-  }
-
-  /**
-   * Completes once the latest poll has completed (successfully or not). The engine may call
-   * {@link #release()} and {@link #leave()} while the stage of a poll is still under way; they
-   * wait for it, so that its enrolment cannot put our key back after they deleted it, and its
-   * answer reaches the engine before theirs. Bounded by the poll's timeout.
-   */
-  private CompletableFuture<Void> afterInflightPoll() {
-    CompletableFuture<Observation> f;
-    synchronized (this) {
-      f = inflight;
-    }
-    return f == null ? CompletableFuture.completedFuture(null) : f.handle((o, e) -> null);
   }
 
   private CompletableFuture<Observation> roundTrip(SharedLease.Grant grant, long sentAt,
@@ -186,9 +164,6 @@ final class EtcdCandidate implements Candidate {
     long known;
     synchronized (this) {
       known = ownRevision;
-    }
-    if (known == 0 && holdingOff()) {
-      return lookOnly(myRound);
     }
     CompletableFuture<Boolean> fresh = leases.ensureFresh(grant, sentAt + renewNanos);
     CompletableFuture<TxnResponse> txn = known == 0 ? enrol(grant, myKey)
@@ -240,47 +215,6 @@ final class EtcdCandidate implements Candidate {
     List<GetResponse> gets = response.getGetResponses();
     return !gets.isEmpty() && !gets.get(0).getKvs().isEmpty()
         && gets.get(0).getKvs().get(0).getCreateRevision() == createRevision;
-  }
-
-  /**
-   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
-   * round of the hold-off found another candidate first.
-   */
-  private boolean holdingOff() {
-    long now = context.ticker().read();
-    synchronized (this) {
-      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
-        holdingOff = false;
-      }
-      return holdingOff;
-    }
-  }
-
-  /**
-   * A round during the hold-off after a release: who leads, without enrolling. When it finds
-   * another candidate first, that one has had its chance (C2) and the next round enrols; when
-   * nobody is there, this candidate waits out the hold-off all the same, since others that
-   * resigned just before it wait out theirs and must not lose their chance to it.
-   */
-  private CompletableFuture<Observation> lookOnly(long myRound) {
-    return kv().get(electionPrefixBytes, first).thenApply(response -> {
-      long revision = response.getHeader().getRevision();
-      synchronized (this) {
-        if (left || myRound != round) {
-          return Observation.unknown("the answer to an earlier poll of " + label + " came late");
-        }
-        if (!response.getKvs().isEmpty()) {
-          sawOther = true; // another candidate had its chance: enrol with the next round
-        }
-      }
-      ensureWatch(revision);
-      if (response.getKvs().isEmpty()) {
-        return Observation.following(null, LeadershipEvent.NO_TERM);
-      }
-      KeyValue head = response.getKvs().get(0);
-      return Observation.following(head.getValue().toString(StandardCharsets.UTF_8),
-          head.getCreateRevision());
-    });
   }
 
   private Observation evaluate(TxnResponse response, boolean fresh, SharedLease.Grant grant,
@@ -448,7 +382,7 @@ final class EtcdCandidate implements Candidate {
 
   @Override
   public CompletionStage<Void> release() {
-    return afterInflightPoll().thenCompose(v -> deleteIfLeading());
+    return deleteIfLeading();
   }
 
   private CompletableFuture<Void> deleteIfLeading() {
@@ -475,11 +409,9 @@ final class EtcdCandidate implements Candidate {
       synchronized (this) {
         releasing = false;
         if (error == null) {
-          ownRevision = 0; // the next poll enrols again, behind every other candidate (C2)
+          // the next poll, after the engine's hold-off (C2), enrols again behind every other
+          ownRevision = 0;
           leading = false;
-          holdingOff = true;
-          sawOther = false;
-          holdOffUntil = context.ticker().read() + settings.retryPeriod().toNanos();
         }
       }
       if (error != null) {
@@ -515,15 +447,13 @@ final class EtcdCandidate implements Candidate {
     }
     // The name is ours alone on this lease, so delete it without condition: that also removes a
     // key that a poll whose answer was lost may have written.
-    return afterInflightPoll().thenCompose(v -> {
-      CompletableFuture<?> delete;
-      try {
-        delete = kv().delete(bytes(name));
-      } catch (RuntimeException e) {
-        delete = CompletableFuture.failedFuture(e);
-      }
-      return backend.within(delete, timeoutNanos, "leave of " + label);
-    }).handle((r, error) -> {
+    CompletableFuture<?> delete;
+    try {
+      delete = kv().delete(bytes(name));
+    } catch (RuntimeException e) {
+      delete = CompletableFuture.failedFuture(e);
+    }
+    return backend.within(delete, timeoutNanos, "leave of " + label).handle((r, error) -> {
       if (error == null) {
         log.debug("{}: deleted {}", label, name);
         return null;

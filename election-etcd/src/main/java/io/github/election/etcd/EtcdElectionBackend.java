@@ -9,13 +9,16 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.github.election.LeadershipEvent;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Candidates;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.SettingValues;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,7 +33,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +41,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -146,7 +147,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final String label;
   private final ScheduledExecutorService scheduler;
   private final Map<Long, SharedLease> leases = new ConcurrentHashMap<>(); // by TTL in seconds
-  private final Set<EtcdCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final Candidates<EtcdCandidate> candidates;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private EtcdElectionBackend(Client client, ClientBuilder clientBuilder, String endpoints,
@@ -158,13 +159,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
     this.keyPrefix = keyPrefix;
     this.leaseTtl = leaseTtl;
     this.label = "etcd-" + IDS.incrementAndGet();
-    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "election-" + label);
-      t.setDaemon(true);
-      return t;
-    });
-    executor.setRemoveOnCancelPolicy(true);
-    this.scheduler = executor;
+    this.candidates = new Candidates<>(label);
+    this.scheduler = DaemonThreads.scheduler("election-" + label);
   }
 
   /** Starts building a backend. */
@@ -236,14 +232,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
     long ttl = leaseTtl != null ? leaseTtl.getSeconds()
         : context.settings().leaseDuration().getSeconds();
     SharedLease lease = leases.computeIfAbsent(ttl, t -> new SharedLease(this, t));
-    EtcdCandidate candidate = new EtcdCandidate(this, lease, context,
-        keyPrefix + "/" + context.settings().name() + "/");
-    candidates.add(candidate);
-    if (closed.get()) {
-      candidates.remove(candidate);
-      throw new IllegalStateException(label + " is closed");
-    }
-    return candidate;
+    return candidates.add(() -> new EtcdCandidate(this, lease, context,
+        keyPrefix + "/" + context.settings().name() + "/"));
   }
 
   /**
@@ -256,7 +246,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<LeaderInfo> inspect(String election) {
-    ElectionSettings.requireText(election, "election");
+    SettingValues.requireText(election, "election");
     if (election.indexOf('/') >= 0) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("name '" + election + "' must not contain '/'"));
@@ -295,10 +285,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (EtcdCandidate c : candidates) {
-      c.abandon();
-    }
-    candidates.clear();
+    candidates.close().forEach(EtcdCandidate::abandon);
     leases.values().forEach(SharedLease::close);
     scheduler.shutdownNow();
     if (clientBuilder != null) {
@@ -314,8 +301,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
   // ------------------------------------------------------------------ package-private
 
-  /** The ids of the leases in use (for tests and diagnostics). */
-  List<Long> leaseIds() {
+  /**
+   * The ids of the leases in use (for tooling and diagnostics: the testing package revokes
+   * them); the candidates' keys end with them in hex.
+   */
+  public List<Long> leaseIds() {
     List<Long> ids = new ArrayList<>();
     for (SharedLease l : leases.values()) {
       SharedLease.Grant g = l.current();
@@ -469,7 +459,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
   /**
    * A future that completes as {@code f} does, or fails with a {@link TimeoutException} naming
-   * {@code what} after {@code nanos}. The timer runs on the backend's thread.
+   * {@code what} after {@code nanos}. The timer runs on the backend's thread. Either way, how the
+   * request fared tells whether the connection works ({@link #client()}); a future that its
+   * caller cancels (the engine gave up on the call) counts as a request that got no answer.
    */
   <T> CompletableFuture<T> within(CompletableFuture<T> f, long nanos, String what) {
     Connection used = connection;
@@ -491,6 +483,13 @@ public final class EtcdElectionBackend implements ElectionBackend {
       result.completeExceptionally(new IllegalStateException(label + " is closed"));
       return result;
     }
+    result.whenComplete((value, error) -> {
+      if (result.isCancelled()) {
+        timer.cancel(false);
+        fared(used, new TimeoutException(what + " was given up before etcd at " + endpoints
+            + " answered"));
+      }
+    });
     f.whenComplete((value, error) -> {
       timer.cancel(false);
       Throwable cause = error == null ? null : SharedLease.unwrap(error);
@@ -516,7 +515,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
   }
 
   private static String format(Duration d) {
-    return ElectionSettings.format(d);
+    return SettingValues.format(d);
   }
 
   @Override
@@ -749,13 +748,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
 
     /** Daemon threads that run jetcd's callbacks for a client the backend makes. */
     private static ThreadPoolExecutor clientThreads() {
-      AtomicInteger n = new AtomicInteger();
       ThreadPoolExecutor pool = new ThreadPoolExecutor(CLIENT_THREADS, CLIENT_THREADS, 30,
-          TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "election-etcd-client-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+          TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+          DaemonThreads.numbered("election-etcd-client"));
       pool.allowCoreThreadTimeOut(true);
       return pool;
     }

@@ -5,7 +5,7 @@ import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -479,7 +479,7 @@ final class SharedLease {
         f.get(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         log.info("{}: etcd did not answer the revoke of the lease within {}; its keys expire with "
-            + "its TTL", backend, ElectionSettings.format(Duration.ofNanos(requestTimeoutNanos)));
+            + "its TTL", backend, SettingValues.format(Duration.ofNanos(requestTimeoutNanos)));
         break;
       } catch (ExecutionException e) {
         if (!isLeaseNotFound(unwrap(e))) {

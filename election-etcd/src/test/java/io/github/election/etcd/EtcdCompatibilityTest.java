@@ -1,5 +1,6 @@
 package io.github.election.etcd;
 
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.tck.ElectionCompatibilityKit;
 import io.github.election.tck.ElectionFixture;
 import org.junit.jupiter.api.AfterAll;

@@ -10,6 +10,8 @@ import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdGateway;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
@@ -263,7 +265,7 @@ class EtcdElectionBackendTest {
     }
     group.forEach(LeaderElection::start);
     awaitLeader(group);
-    int metricsPort = etcd.member(0).metricsPort;
+    int metricsPort = etcd.member(0).metricsPort();
     String proposals = "etcd_server_proposals_committed_total";
     long before = EtcdGateway.metric(metricsPort, proposals);
     int from = polls.get();

@@ -1,76 +1,51 @@
 package io.github.election.etcd;
 
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.etcd.testing.EtcdGateway;
+import io.github.election.etcd.testing.EtcdHarness;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.ElectionFixture;
-import io.github.election.tck.Fault;
-import io.github.election.tck.ForwardingElectionBackend;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
-import java.time.Duration;
+import io.github.election.tck.HarnessFixture;
+import io.github.election.testing.ProxiedConnection;
+import io.github.election.testing.StoreHarness;
+import io.github.election.testing.Timings;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kit's fixture on a running {@link EtcdCluster}: each backend is a client of its own (own
- * jetcd client, own lease) that reaches every member through TCP proxies of its own, so that
- * one client can be cut off or crashed alone. Client {@code i} lists the members starting with
- * member {@code i mod n}, which it talks to first (jetcd picks the first reachable endpoint).
+ * The kit's fixture on a running {@link EtcdCluster}, through its {@link EtcdHarness}: each
+ * backend is a client of its own (own jetcd client, own lease) that reaches every member through
+ * TCP proxies of its own, so that one client can be cut off or crashed alone. Client {@code i}
+ * lists the members starting with member {@code i mod n}, which it talks to first (jetcd picks
+ * the first reachable endpoint).
  *
  * <p>Faults: crash (the client's proxies close: its keep-alives and requests fail at once and
- * its lease runs out in etcd), partition (proxies silent), store restart (every member SIGTERM,
+ * its lease runs out in etcd), cut (proxies silent), store restart (every member SIGTERM,
  * then started on the same data), lease expiry (the lease revoked through another connection),
  * and with three members or more, member loss (the member the leader's client talks to).
  */
-final class EtcdFixture implements ElectionFixture {
+final class EtcdFixture extends HarnessFixture {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdFixture.class);
 
-  /** D = the lease TTL 3 s, R 2 s, P 500 ms; a handover takes a few ms, 750 ms leaves room. */
-  static final Timings TIMINGS = new Timings(Duration.ofSeconds(3), Duration.ofSeconds(2),
-      Duration.ofMillis(500), Duration.ofMillis(750));
+  /** The harness's: D = the lease TTL 3 s, R 2 s, P 500 ms, handover 750 ms. */
+  static final Timings TIMINGS = EtcdHarness.TIMINGS;
 
   static final String PREFIX = "/tck";
 
   private final EtcdCluster cluster;
-  private final Timings timings;
   private final boolean pinned;
-  private final Map<ElectionBackend, Client> clients = new LinkedHashMap<>();
+  /** The first member of each client's backend. */
+  private final Map<EtcdElectionBackend, EtcdCluster.Member> primaries = new LinkedHashMap<>();
   private final List<EtcdCluster.Member> lost = new CopyOnWriteArrayList<>();
   private final AtomicInteger next = new AtomicInteger();
-
-  /** One client: the backend, its proxies (one per member, in its order) and its first member. */
-  private static final class Client extends ForwardingElectionBackend {
-    final EtcdElectionBackend backend;
-    final List<TcpProxy> proxies;
-    final EtcdCluster.Member primary;
-
-    Client(EtcdElectionBackend backend, List<TcpProxy> proxies, EtcdCluster.Member primary) {
-      super(backend);
-      this.backend = backend;
-      this.proxies = proxies;
-      this.primary = primary;
-    }
-
-    @Override
-    public void close() {
-      backend.close();
-      proxies.forEach(TcpProxy::close); // the proxies' threads end with the client
-    }
-
-    @Override
-    public String toString() {
-      return backend + " via " + proxies;
-    }
-  }
+  private EtcdCluster.Member primary; // of the client being made
 
   EtcdFixture(EtcdCluster cluster) {
     this(cluster, false);
@@ -81,104 +56,40 @@ final class EtcdFixture implements ElectionFixture {
    * ({@code pinned} true: losing that member cuts the client off, as a partition would).
    */
   EtcdFixture(EtcdCluster cluster, boolean pinned) {
+    super(EtcdHarness.on(cluster), TIMINGS, PREFIX);
     this.cluster = cluster;
-    this.timings = TIMINGS;
     this.pinned = pinned;
     cluster.ensureRunning();
   }
 
+  /**
+   * Proxies to the members starting with member {@code i mod n} for the {@code i}th client (only
+   * to that one when pinned). No fixed leaseTtl on its backend: each election's lease duration
+   * is its lease's TTL (the kit also builds elections with the default durations, 15 s and 10 s,
+   * on these clients).
+   */
   @Override
-  public Timings timings() {
-    return timings;
+  protected StoreHarness.Connection connect() {
+    List<EtcdCluster.Member> members = cluster.members();
+    int first = next.getAndIncrement() % members.size();
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < (pinned ? 1 : members.size()); i++) {
+      ports.add(members.get((first + i) % members.size()).clientPort());
+    }
+    primary = members.get(first);
+    return EtcdHarness.through(ProxiedConnection.proxiesTo(ports));
   }
 
   @Override
   public synchronized ElectionBackend newBackend() {
-    List<EtcdCluster.Member> members = cluster.members();
-    int first = next.getAndIncrement() % members.size();
-    List<TcpProxy> proxies = new ArrayList<>();
-    List<String> endpoints = new ArrayList<>();
-    for (int i = 0; i < (pinned ? 1 : members.size()); i++) {
-      TcpProxy proxy = new TcpProxy("127.0.0.1", members.get((first + i) % members.size()).clientPort);
-      proxies.add(proxy);
-      endpoints.add("http://" + proxy.address());
-    }
-    // no fixed leaseTtl: each election's lease duration is its lease's TTL (the kit also builds
-    // elections with the default durations, 15 s and 10 s, on these clients)
-    EtcdElectionBackend backend = EtcdElectionBackend.builder().endpoints(endpoints)
-        .keyPrefix(PREFIX).build();
-    Client c = new Client(backend, proxies, members.get(first));
-    clients.put(c, c);
-    return c;
-  }
-
-  @Override
-  public Set<Fault> faults() {
-    Set<Fault> faults = EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART,
-        Fault.SESSION_EXPIRY);
-    if (cluster.members().size() >= 3) {
-      faults.add(Fault.MEMBER_LOSS);
-    }
-    return faults;
-  }
-
-  private synchronized Client own(ElectionBackend b) {
-    Client c = clients.get(b);
-    if (c == null) {
-      throw new IllegalArgumentException("not a client of this fixture: " + b);
-    }
-    return c;
+    ElectionBackend client = super.newBackend();
+    primaries.put(unwrap(client), primary);
+    return client;
   }
 
   /** The fixture's backend behind a client it handed out (for tests of this module). */
   EtcdElectionBackend unwrap(ElectionBackend b) {
-    return own(b).backend;
-  }
-
-  @Override
-  public void crash(ElectionBackend client) {
-    Client c = own(client);
-    // A crashed process sends nothing more: with its proxies gone its keep-alives and requests
-    // fail at once (connection refused), and etcd lets its lease run out. All its proxies go
-    // silent first: closing them one by one would let the client fail over to one not yet
-    // closed, and TcpProxy.close() can miss a connection it is accepting at that moment; the cut
-    // stays in force on such a connection.
-    c.proxies.forEach(TcpProxy::cut);
-    c.proxies.forEach(TcpProxy::close);
-    log.info("crashed {}", c);
-  }
-
-  @Override
-  public void cut(ElectionBackend client) {
-    own(client).proxies.forEach(TcpProxy::cut);
-  }
-
-  @Override
-  public void heal(ElectionBackend client) {
-    own(client).proxies.forEach(TcpProxy::heal);
-  }
-
-  @Override
-  public void stopStore() {
-    cluster.stopAll();
-  }
-
-  @Override
-  public void startStore() {
-    cluster.startAll();
-  }
-
-  @Override
-  public void expire(ElectionBackend client) {
-    Client c = own(client);
-    List<Long> leases = c.backend.leaseIds();
-    if (leases.isEmpty()) {
-      throw new IllegalStateException(c + " holds no lease yet");
-    }
-    for (long lease : leases) {
-      boolean had = EtcdGateway.revoke(cluster.anyClientPort(), lease);
-      log.info("revoked lease {} of {} (etcd had it: {})", Long.toHexString(lease), c, had);
-    }
+    return (EtcdElectionBackend) backendOf(b);
   }
 
   /**
@@ -213,9 +124,9 @@ final class EtcdFixture implements ElectionFixture {
     long leaderLease = keys.stream().filter(k -> k.key().startsWith(election)).findFirst()
         .orElseThrow().lease();
     synchronized (this) {
-      for (Client c : clients.values()) {
-        if (c.backend.leaseIds().contains(leaderLease)) {
-          return Optional.of(c.primary);
+      for (Map.Entry<EtcdElectionBackend, EtcdCluster.Member> e : primaries.entrySet()) {
+        if (e.getKey().leaseIds().contains(leaderLease)) {
+          return Optional.of(e.getValue());
         }
       }
     }
@@ -241,17 +152,13 @@ final class EtcdFixture implements ElectionFixture {
     return Optional.of(EtcdGateway.count(cluster.anyClientPort(), PREFIX + "/" + electionName + "/"));
   }
 
-  /** Closes what the kit did not (clients, proxies) and leaves every member running. */
+  /**
+   * Closes what the kit did not (clients, proxies) and leaves every member running: the
+   * cluster belongs to the test class.
+   */
   @Override
   public void close() {
-    List<Client> all;
-    synchronized (this) {
-      all = new ArrayList<>(clients.values());
-      clients.clear();
-    }
-    for (Client c : all) {
-      c.close();
-    }
+    closeClients();
     cluster.ensureRunning();
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ class EtcdSecurityTest {
     EtcdCluster etcd = EtcdCluster.start(1, new EtcdCluster.Tls(ca, dir.resolve("server.pem"),
         dir.resolve("server.key")));
     closeables.add(etcd);
-    String endpoint = "127.0.0.1:" + etcd.member(0).clientPort;
+    String endpoint = "127.0.0.1:" + etcd.member(0).clientPort();
 
     EtcdElectionBackend trusted = EtcdElectionBackend.builder().endpoints(endpoint)
         .trustedCertificates(ca)
@@ -90,7 +91,7 @@ class EtcdSecurityTest {
   void httpsWithoutCaFileNeverTalksPlaintext() {
     EtcdCluster etcd = EtcdCluster.start(1); // plaintext only
     closeables.add(etcd);
-    String address = "127.0.0.1:" + etcd.member(0).clientPort;
+    String address = "127.0.0.1:" + etcd.member(0).clientPort();
     EtcdElectionBackend https = EtcdElectionBackend.builder().endpoints("https://" + address)
         .build();
     closeables.add(https);
@@ -113,7 +114,7 @@ class EtcdSecurityTest {
   void userAndPassword() {
     EtcdCluster etcd = EtcdCluster.start(1);
     closeables.add(etcd);
-    String endpoint = "127.0.0.1:" + etcd.member(0).clientPort;
+    String endpoint = "127.0.0.1:" + etcd.member(0).clientPort();
     Path etcdctl = EtcdCluster.BINARY.resolveSibling("etcdctl");
     assumeTrue(Files.isExecutable(etcdctl), "no etcdctl next to " + EtcdCluster.BINARY
         + " to enable authentication (apt-get install etcd-client)");

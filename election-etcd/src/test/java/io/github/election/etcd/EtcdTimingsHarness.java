@@ -2,9 +2,10 @@ package io.github.election.etcd;
 
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.etcd.testing.EtcdCluster;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
-import io.github.election.tck.Timings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,8 +49,8 @@ public final class EtcdTimingsHarness {
       List<Double> c = crashes(etcd, crashes);
       System.out.println();
       System.out.println("etcd 3.4 single member on 127.0.0.1; D = lease TTL "
-          + ElectionSettings.format(T.leaseDuration()) + ", R " + ElectionSettings.format(T.renewDeadline())
-          + ", P " + ElectionSettings.format(T.retryPeriod()) + ", 3 candidates, one client and "
+          + SettingValues.format(T.leaseDuration()) + ", R " + SettingValues.format(T.renewDeadline())
+          + ", P " + SettingValues.format(T.retryPeriod()) + ", 3 candidates, one client and "
           + "TCP proxy each");
       System.out.println(summary("graceful handover (resign -> next LEADER notified)", h));
       System.out.println(summary("same, clients connected to etcd directly (no TCP proxy)", d));

@@ -7,8 +7,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.etcd.testing.EtcdCluster;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -79,7 +80,7 @@ class EtcdUnreachableTest {
   @Test
   @DisplayName("an address that accepts TCP but never answers: UNKNOWN with the address logged, no hang, back once it answers")
   void blackHole() {
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", etcd.member(0).clientPort)) {
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", etcd.member(0).clientPort())) {
       proxy.cut();
       String address = proxy.address();
       startOn(address);
@@ -93,7 +94,7 @@ class EtcdUnreachableTest {
   @Test
   @DisplayName("a leader whose connection goes silent for good (no reset when the network is back) is back within P + recovery on a new connection")
   void connectionThatStaysSilent() {
-    try (TcpProxy proxy = new TcpProxy("127.0.0.1", etcd.member(0).clientPort)) {
+    try (TcpProxy proxy = new TcpProxy("127.0.0.1", etcd.member(0).clientPort())) {
       startOn(proxy.address());
       assertLeadsWithin(TIMINGS.electionBound());
       proxy.cut();
@@ -111,7 +112,7 @@ class EtcdUnreachableTest {
   void closedPort() {
     EtcdCluster.Member member = etcd.member(0);
     etcd.stop(member);
-    String address = "127.0.0.1:" + member.clientPort;
+    String address = "127.0.0.1:" + member.clientPort();
     startOn(address);
     assertUnknownAndLogged(address, "unreachable");
     etcd.start(member);

@@ -1,11 +1,12 @@
 package io.github.election.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.github.election.spi.record.RecordRefusedException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A request the API server refused with 401 or 403, described so that an operator can fix it. */
-final class Forbidden extends RuntimeException {
+final class Forbidden extends RecordRefusedException {
 
   private static final long serialVersionUID = 1L;
   private static final Pattern USER = Pattern.compile("User \"([^\"]*)\"");

@@ -2,7 +2,6 @@ package io.github.election.kubernetes;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseList;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -11,34 +10,31 @@ import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.github.election.LeadershipEvent;
-import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
-import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionSettings;
-import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.record.LeaderRecord;
+import io.github.election.spi.record.RecordElectionBackend;
+import io.github.election.spi.record.RecordStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Protocol.</b> The Lease fields are those that client-go's and fabric8's electors write,
+ * <p><b>Protocol.</b> The Lease is the leadership record of the SPI's record tier ({@link
+ * RecordElectionBackend}, whose candidate runs client-go's algorithm); this class only reads and
+ * writes it. The Lease fields are those that client-go's and fabric8's electors write,
  * with the same meaning ({@code holderIdentity}, {@code leaseDurationSeconds}, {@code
  * acquireTime}, {@code renewTime}, {@code leaseTransitions}), so that candidates of this library
  * and client-go or fabric8 electors can share one Lease. A candidate acquires or renews with an
@@ -85,7 +83,7 @@ import org.slf4j.LoggerFactory;
  * Role and RoleBinding at {@value #RBAC_RESOURCE}. A request refused with 403 makes the
  * candidate {@code UNKNOWN} with a reason that names the verb, the namespace and the user.
  */
-public final class KubernetesElectionBackend implements ElectionBackend {
+public final class KubernetesElectionBackend extends RecordElectionBackend {
 
   private static final Logger log = LoggerFactory.getLogger(KubernetesElectionBackend.class);
 
@@ -108,31 +106,24 @@ public final class KubernetesElectionBackend implements ElectionBackend {
   private final String label;
   private final String apiServer;
   private final ThreadPoolExecutor io;
-  private final ScheduledThreadPoolExecutor timer;
   /** Derived clients by request timeout and watch reconnect interval. */
   private final Map<List<Integer>, KubernetesClient> derivedClients = new ConcurrentHashMap<>();
-  private final Set<LeaseCandidate> candidates = ConcurrentHashMap.newKeySet();
   private final Map<String, LeaseWatch> watches = new HashMap<>(); // guarded by itself
   private volatile boolean closed;
 
   private KubernetesElectionBackend(KubernetesClient client, boolean ownsClient, String namespace,
-      String leasePrefix, int ioThreads) {
+      String leasePrefix, int ioThreads, int id) {
+    super("election-kubernetes-timer-" + id);
     this.client = client;
     this.ownsClient = ownsClient;
     this.namespace = namespace;
     this.leasePrefix = leasePrefix;
-    int id = IDS.incrementAndGet();
     this.label = "kubernetes[" + namespace + (leasePrefix.isEmpty() ? "" : "/" + leasePrefix)
         + "]#" + id;
     this.apiServer = Unreachable.address(client.getConfiguration().getMasterUrl());
     this.io = new ThreadPoolExecutor(ioThreads, ioThreads, 10, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(4096), threads("election-kubernetes-io-" + id));
+        new ArrayBlockingQueue<>(4096), DaemonThreads.numbered("election-kubernetes-io-" + id));
     this.io.allowCoreThreadTimeOut(true);
-    this.timer = new ScheduledThreadPoolExecutor(1, threads("election-kubernetes-timer-" + id));
-    this.timer.setRemoveOnCancelPolicy(true);
-    this.timer.setKeepAliveTime(10, TimeUnit.SECONDS);
-    this.timer.allowCoreThreadTimeOut(true);
-    this.timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
   /** Starts building a backend. */
@@ -176,40 +167,21 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     }
   }
 
-  /**
-   * Adds a candidate; does no I/O (its first poll reads the Lease and opens the watch).
-   *
-   * @throws IllegalStateException if this backend was closed
-   */
+  /** The candidate's Lease, as the record of the second SPI tier; does no I/O. */
   @Override
-  public Candidate join(CandidateContext context) {
-    Objects.requireNonNull(context, "context");
-    if (closed) {
-      throw new IllegalStateException(label + " is closed");
-    }
-    validate(context.settings());
-    LeaseCandidate c = new LeaseCandidate(this, context, leaseName(context.settings().name()));
-    candidates.add(c);
-    if (closed) {
-      candidates.remove(c);
-      throw new IllegalStateException(label + " is closed");
-    }
-    return c;
+  protected RecordStore open(CandidateContext context) {
+    return new LeaseStore(this, context, leaseName(context.settings().name()));
   }
 
   /**
-   * Reads the election's Lease once, without taking part: its holder leads while its
-   * {@code renewTime} plus {@code leaseDurationSeconds} has not passed by this process's wall
-   * clock (an onlooker has no better clock, as with {@code kubectl}); the term is
-   * {@code leaseTransitions + 1}, as the candidates count it, and {@code since} the Lease's
-   * {@code acquireTime}. Runs on the backend's request pool, bounded by 5 s.
+   * Reads the election's Lease once, for {@link #inspect}: on the backend's request pool,
+   * bounded by 5 s.
    *
    * @return a stage failed with {@link IllegalArgumentException} for a name that cannot name a
    *     Lease, or with the client's error when the API server cannot be read
    */
   @Override
-  public CompletionStage<LeaderInfo> inspect(String election) {
-    Objects.requireNonNull(election, "election");
+  protected CompletionStage<Optional<LeaderRecord>> peek(String election) {
     String lease = leaseName(election);
     if (!LeaseNames.isSubdomain(lease)) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("name '" + election
@@ -220,26 +192,13 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     }
     try {
       return CompletableFuture.supplyAsync(() -> {
-        Lease l;
         try {
-          l = leases(INSPECT_TIMEOUT_MILLIS).withName(lease).get();
+          return Optional.ofNullable(leases(INSPECT_TIMEOUT_MILLIS).withName(lease).get())
+              .map(l -> LeaseStore.decode(l).record());
         } catch (KubernetesClientException e) {
           throw Unreachable.of("get of Lease " + namespace + "/" + lease, apiServer,
               INSPECT_TIMEOUT_MILLIS, e);
         }
-        LeaseSpec spec = l == null ? null : l.getSpec();
-        String holder = spec == null ? null : spec.getHolderIdentity();
-        if (holder == null || holder.isEmpty() || spec.getRenewTime() == null) {
-          return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
-        }
-        long seconds = spec.getLeaseDurationSeconds() == null ? 0 : spec.getLeaseDurationSeconds();
-        if (spec.getRenewTime().toInstant().plusSeconds(seconds).isBefore(Instant.now())) {
-          return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null); // ran out
-        }
-        long transitions = spec.getLeaseTransitions() == null ? 0
-            : Math.max(0, spec.getLeaseTransitions());
-        return new LeaderInfo(election, holder, transitions + 1,
-            spec.getAcquireTime() == null ? null : spec.getAcquireTime().toInstant());
       }, io);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed", e));
@@ -257,16 +216,14 @@ public final class KubernetesElectionBackend implements ElectionBackend {
       return;
     }
     closed = true;
+    super.close();
     List<LeaseWatch> toClose;
     synchronized (watches) {
       toClose = new ArrayList<>(watches.values());
       watches.clear();
     }
     toClose.forEach(LeaseWatch::close);
-    candidates.forEach(LeaseCandidate::abandon);
-    candidates.clear();
     io.shutdownNow();
-    timer.shutdownNow();
     try {
       if (!io.awaitTermination(2, TimeUnit.SECONDS)) {
         log.warn("{}: requests still running 2 s after close", label);
@@ -302,15 +259,6 @@ public final class KubernetesElectionBackend implements ElectionBackend {
 
   ThreadPoolExecutor io() {
     return io;
-  }
-
-  /** Runs a task after a delay on the backend's timer; null if the backend is closed. */
-  ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-    try {
-      return timer.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException e) {
-      return null;
-    }
   }
 
   /**
@@ -363,11 +311,11 @@ public final class KubernetesElectionBackend implements ElectionBackend {
   }
 
   /**
-   * The candidate joins the watch of its Lease name, which is started if it is not running;
-   * the watch's requests give up after {@code timeoutMillis} and it reconnects at least every
-   * {@code reconnectMillis} (the settings of the candidate that started it).
+   * The candidate's store joins the watch of its Lease name, which is started if it is not
+   * running; the watch's requests give up after {@code timeoutMillis} and it reconnects at
+   * least every {@code reconnectMillis} (the settings of the candidate that started it).
    */
-  void watch(LeaseCandidate c, int timeoutMillis, int reconnectMillis) {
+  void watch(LeaseStore c, int timeoutMillis, int reconnectMillis) {
     LeaseWatch w;
     synchronized (watches) {
       if (closed) {
@@ -380,27 +328,19 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     w.ensureStarted();
   }
 
-  /** The candidate left: the backend forgets it (and its watch membership, if still there). */
-  void forget(LeaseCandidate c) {
-    candidates.remove(c);
-    unwatch(c);
-  }
-
-  /** The candidate stops watching; the watch of its Lease stops with its last member. */
   /**
    * Completes at the first event of the watch of c's Lease that satisfies the condition; at
    * once if no watch runs.
    */
-  java.util.concurrent.CompletableFuture<Void> nextWatchEvent(LeaseCandidate c,
-      java.util.function.Predicate<io.fabric8.kubernetes.api.model.coordination.v1.Lease> condition) {
+  CompletableFuture<Void> nextWatchEvent(LeaseStore c, Predicate<Lease> condition) {
     synchronized (watches) {
       LeaseWatch w = watches.get(c.leaseName());
-      return w == null ? java.util.concurrent.CompletableFuture.completedFuture(null)
-          : w.nextEvent(condition);
+      return w == null ? CompletableFuture.completedFuture(null) : w.nextEvent(condition);
     }
   }
 
-  void unwatch(LeaseCandidate c) {
+  /** The candidate's store stops watching; the watch of its Lease stops with its last member. */
+  void unwatch(LeaseStore c) {
     LeaseWatch toClose = null;
     synchronized (watches) {
       LeaseWatch w = watches.get(c.leaseName());
@@ -412,15 +352,6 @@ public final class KubernetesElectionBackend implements ElectionBackend {
     if (toClose != null) {
       toClose.close();
     }
-  }
-
-  private static ThreadFactory threads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**
@@ -533,7 +464,8 @@ public final class KubernetesElectionBackend implements ElectionBackend {
           throw new IllegalArgumentException("namespace '" + ns + "' must be "
               + LeaseNames.LABEL_RULE);
         }
-        return new KubernetesElectionBackend(c, owns, ns, leasePrefix, ioThreads);
+        return new KubernetesElectionBackend(c, owns, ns, leasePrefix, ioThreads,
+            IDS.incrementAndGet());
       } catch (RuntimeException e) {
         if (owns) {
           c.close();

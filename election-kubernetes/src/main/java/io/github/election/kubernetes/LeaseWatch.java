@@ -35,7 +35,7 @@ final class LeaseWatch implements Watcher<Lease> {
   private final String leaseName;
   private final int timeoutMillis;
   private final int reconnectMillis;
-  private final Set<LeaseCandidate> members = new CopyOnWriteArraySet<>();
+  private final Set<LeaseStore> members = new CopyOnWriteArraySet<>();
   private final Set<Waiter> waiters = new CopyOnWriteArraySet<>();
 
   /** A future completed by the first event whose Lease satisfies a condition. */
@@ -64,11 +64,11 @@ final class LeaseWatch implements Watcher<Lease> {
     this.reconnectMillis = reconnectMillis;
   }
 
-  void add(LeaseCandidate c) {
+  void add(LeaseStore c) {
     members.add(c);
   }
 
-  boolean remove(LeaseCandidate c) {
+  boolean remove(LeaseStore c) {
     return members.remove(c);
   }
 
@@ -128,7 +128,7 @@ final class LeaseWatch implements Watcher<Lease> {
     }
     log.debug("{}: watching Lease {}", backend.label(), leaseName);
     // the Lease may have changed while the watch was not running
-    members.forEach(LeaseCandidate::storeChanged);
+    members.forEach(LeaseStore::storeChanged);
   }
 
   private void warnOnce(String format, Object... args) {
@@ -154,7 +154,7 @@ final class LeaseWatch implements Watcher<Lease> {
 
   @Override
   public void eventReceived(Action action, Lease lease) {
-    for (LeaseCandidate c : members) {
+    for (LeaseStore c : members) {
       c.onWatchEvent(action, lease);
     }
     for (Waiter w : waiters) {
@@ -173,7 +173,7 @@ final class LeaseWatch implements Watcher<Lease> {
     }
     log.debug("{}: watch of Lease {} ended: {}; the next poll restarts it", backend.label(),
         leaseName, cause.toString());
-    members.forEach(LeaseCandidate::storeChanged);
+    members.forEach(LeaseStore::storeChanged);
   }
 
   @Override

@@ -5,8 +5,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.kubernetes.testing.MockApiServer;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 

@@ -5,7 +5,8 @@ import static org.awaitility.Awaitility.await;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.Timings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Timings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -167,6 +168,6 @@ class FailoverMeasurement {
   }
 
   private static String fmt(Duration d) {
-    return io.github.election.spi.ElectionSettings.format(d);
+    return io.github.election.spi.SettingValues.format(d);
   }
 }

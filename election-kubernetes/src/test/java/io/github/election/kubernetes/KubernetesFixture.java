@@ -4,11 +4,13 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.github.election.kubernetes.testing.KubernetesHarness;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.ElectionFixture;
-import io.github.election.tck.Fault;
-import io.github.election.tck.TcpProxy;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Fault;
+import io.github.election.testing.TcpProxy;
+import io.github.election.testing.Timings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,14 +53,8 @@ final class KubernetesFixture implements ElectionFixture {
   static final String REAL_PROPERTY = "election.kubernetes.real";
   static final String NAMESPACE_PROPERTY = "election.kubernetes.namespace";
 
-  /**
-   * D 3 s, R 2 s, P 250 ms. A handover (watch event, GET, PUT) takes 10-40 ms on loopback, but
-   * fabric8 8.0.0's mock server stalls its event loop for hundreds of ms when a watch closes
-   * (a crashed or closed client's), so the bound is 800 ms: still well under the 1.8 s retry
-   * period of the kit's L2 test, so a handover that waits for a poll still fails.
-   */
-  static final Timings MOCK_TIMINGS = new Timings(Duration.ofSeconds(3), Duration.ofSeconds(2),
-      Duration.ofMillis(250), Duration.ofMillis(800));
+  /** The harness's: D 3 s, R 2 s, P 250 ms, handover 800 ms (see there). */
+  static final Timings MOCK_TIMINGS = KubernetesHarness.TIMINGS;
   /** Slower for a remote API server. */
   static final Timings REAL_TIMINGS = new Timings(Duration.ofSeconds(5), Duration.ofSeconds(3),
       Duration.ofMillis(500), Duration.ofMillis(1000));
@@ -125,7 +121,7 @@ final class KubernetesFixture implements ElectionFixture {
 
   @Override
   public Set<Fault> faults() {
-    return real ? Set.of() : EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART);
+    return real ? Set.of() : EnumSet.of(Fault.CRASH, Fault.CUT, Fault.RESTART);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.github.election.LeaderElection;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import java.io.IOException;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
+import io.github.election.kubernetes.testing.MockApiServer;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.spi.ElectionSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,12 +96,9 @@ class ValidationTest {
   @Test
   void namespaceDefaultsToTheClientsAndLeaseDurationIsRoundedUp() {
     assertThat(backend.namespace()).isEqualTo(MockApiServer.NAMESPACE);
-    assertThat(LeaseCandidate.leaseSeconds(new ElectionSettings("n", "i", Duration.ofMillis(2500),
-        Duration.ofSeconds(2), Duration.ofMillis(250)))).isEqualTo(3);
-    assertThat(LeaseCandidate.leaseSeconds(new ElectionSettings("n", "i", Duration.ofSeconds(3),
-        Duration.ofSeconds(2), Duration.ofMillis(250)))).isEqualTo(3);
-    assertThat(LeaseCandidate.leaseSeconds(new ElectionSettings("n", "i", Duration.ofMillis(300),
-        Duration.ofMillis(200), Duration.ofMillis(100)))).isEqualTo(1);
+    assertThat(LeaseStore.leaseSeconds(Duration.ofMillis(2500))).isEqualTo(3);
+    assertThat(LeaseStore.leaseSeconds(Duration.ofSeconds(3))).isEqualTo(3);
+    assertThat(LeaseStore.leaseSeconds(Duration.ofMillis(300))).isEqualTo(1);
   }
 
   @Test

@@ -10,6 +10,8 @@ import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
 import io.github.election.Subscription;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.testing.Fault;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -302,9 +304,9 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("S2: a leader not confirmed within R is no longer LEADER, checked by the getters themselves")
     void S2_leaderNotConfirmedWithinRenewDeadlineIsNoLongerLeader() {
-      boolean cut = fixture.faults().contains(Fault.PARTITION);
+      boolean cut = fixture.faults().contains(Fault.CUT);
       assumeTrue(cut || fixture.faults().contains(Fault.CRASH),
-          "rule S2 needs fault PARTITION or CRASH to stop the confirmations");
+          "rule S2 needs fault CUT or CRASH to stop the confirmations");
       ShiftableTicker ticker = new ShiftableTicker();
       Participant p = candidate("c1", false, b -> b.ticker(ticker));
       p.election().start();
@@ -501,7 +503,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("L4: after the store ends a candidate's session or lease it rejoins by itself and the election converges")
     void L4_rejoinsAfterSessionExpiry() {
-      requireFault(Fault.SESSION_EXPIRY, "L4");
+      requireFault(Fault.EXPIRE, "L4");
       monitor.tolerateOverlap(timings.handover());
       List<Participant> group = started(3);
       Participant leader = awaitConverged(group, electionBound());
@@ -519,7 +521,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("L4: after a store outage the election converges to exactly one LEADER within D + P")
     void L4_convergesAfterStoreOutage() {
-      requireFault(Fault.STORE_RESTART, "L4");
+      requireFault(Fault.RESTART, "L4");
       List<Participant> group = started(3);
       awaitConverged(group, electionBound());
       fixture.stopStore();
@@ -906,7 +908,7 @@ public abstract class ElectionCompatibilityKit {
       Participant next = awaitOtherLeader(group, leader, electionBound());
       await("work starts on the new leader", timings.handover(),
           () -> work.running.contains(next.identity()));
-      if (fixture.faults().contains(Fault.PARTITION)) {
+      if (fixture.faults().contains(Fault.CUT)) {
         fixture.cut(next.backend());
         await(next.identity() + " leaves LEADER once cut off", timings.renewDeadline()
             .plus(timings.handover()), () -> !next.isLeader());
@@ -1151,7 +1153,7 @@ public abstract class ElectionCompatibilityKit {
       election.close();
       assertThatThrownBy(election::start).isInstanceOf(IllegalStateException.class);
 
-      if (fixture.faults().contains(Fault.STORE_RESTART)) {
+      if (fixture.faults().contains(Fault.RESTART)) {
         fixture.stopStore();
         Participant p = candidate("c2");
         long t0 = System.nanoTime();
@@ -1193,7 +1195,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("F1: when the store becomes unreachable the LEADER leaves LEADER before anyone else can lead")
     void F1_leaderLeavesWhenStoreUnreachable() {
-      requireFault(Fault.STORE_RESTART, "F1");
+      requireFault(Fault.RESTART, "F1");
       List<Participant> group = started(3);
       Participant leader = awaitConverged(group, electionBound());
       long stopAt = System.nanoTime();
@@ -1216,7 +1218,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("F2: when the leader is cut off the others elect a new leader only after it left LEADER")
     void F2_cutLeaderIsReplacedOnlyAfterItLeft() {
-      requireFault(Fault.PARTITION, "F2");
+      requireFault(Fault.CUT, "F2");
       List<Participant> group = new ArrayList<>(started(3));
       Participant old = awaitConverged(group, electionBound());
       fixture.cut(old.backend());
@@ -1238,7 +1240,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("F3: a store restart ends with exactly one LEADER and a term greater than every earlier one")
     void F3_storeRestartEndsWithOneLeader() {
-      requireFault(Fault.STORE_RESTART, "F3");
+      requireFault(Fault.RESTART, "F3");
       List<Participant> group = started(3);
       Participant before = awaitConverged(group, electionBound());
       long highest = monitor.highestTerm();
@@ -1252,7 +1254,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("F3: the loss of a minority of members ends with exactly one LEADER and a term greater than every earlier one")
     void F3_memberLossEndsWithOneLeader() {
-      requireFault(Fault.MEMBER_LOSS, "F3");
+      requireFault(Fault.MEMBER, "F3");
       List<Participant> group = started(3);
       Participant before = awaitConverged(group, electionBound());
       long highest = monitor.highestTerm();
@@ -1322,7 +1324,7 @@ public abstract class ElectionCompatibilityKit {
     @Test
     @DisplayName("F4: a candidate whose session or lease the store ended is FOLLOWER or LEADER again within P + recovery")
     void F4_expiredCandidateIsBackAtOnce() {
-      requireFault(Fault.SESSION_EXPIRY, "F4");
+      requireFault(Fault.EXPIRE, "F4");
       monitor.tolerateOverlap(timings.handover()); // forced expiry is outside S1's promise (see L4)
       List<Participant> group = started(3);
       Participant leader = awaitConverged(group, electionBound());
@@ -1341,7 +1343,7 @@ public abstract class ElectionCompatibilityKit {
     @DisplayName("F4: after the store was down for 30 s every candidate is FOLLOWER or LEADER again within P + recovery")
     void F4_everyCandidateIsBackAtOnceAfterStoreRestart() {
       requireSlowTests();
-      requireFault(Fault.STORE_RESTART, "F4");
+      requireFault(Fault.RESTART, "F4");
       List<Participant> group = started(3);
       awaitConverged(group, electionBound());
       long stoppedAt = System.nanoTime();
@@ -1361,7 +1363,7 @@ public abstract class ElectionCompatibilityKit {
      * store's recovery bound (rule F4), then that the election converges with it.
      */
     private void assertBackAfterCut(Duration length) {
-      requireFault(Fault.PARTITION, "F4");
+      requireFault(Fault.CUT, "F4");
       List<Participant> group = started(3);
       Participant leader = awaitConverged(group, electionBound());
       fixture.cut(leader.backend());

@@ -3,6 +3,8 @@ package io.github.election.tck;
 import io.github.election.LeaderElection;
 import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.testing.Fault;
+import io.github.election.testing.Timings;
 import java.util.Set;
 
 /**
@@ -16,6 +18,9 @@ import java.util.Set;
  * <p>Every fault method acts on a backend that {@link #newBackend()} made, and returns once
  * the fault is in place. The default implementations throw {@link
  * UnsupportedOperationException}; a fixture lists in {@link #faults()} the ones it implements.
+ *
+ * <p>A backend that publishes a {@link io.github.election.testing.StoreHarness} gets a fixture
+ * from it: {@link HarnessFixture}.
  */
 public interface ElectionFixture extends AutoCloseable {
 

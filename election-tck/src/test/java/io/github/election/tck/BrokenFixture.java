@@ -3,6 +3,8 @@ package io.github.election.tck;
 import io.github.election.LeaderElection;
 import io.github.election.LeaderTask;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.testing.Fault;
+import io.github.election.testing.Timings;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;

@@ -1,70 +1,24 @@
 package io.github.election.tck;
 
-import io.github.election.spi.ElectionBackend;
-import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
+import io.github.election.memory.testing.MemoryHarness;
+import io.github.election.testing.Timings;
+import java.util.Optional;
 
-/** The kit's fixture on the in-memory reference store, with every fault but member loss. */
-class InMemoryFixture implements ElectionFixture {
+/**
+ * The kit's fixture on the in-memory reference store's harness, with every fault but member
+ * loss: each backend is the client of a connection of its own, whose faults are the store's
+ * hooks on that client.
+ */
+class InMemoryFixture extends HarnessFixture {
 
-  static final Timings TIMINGS = new Timings(Duration.ofMillis(1000), Duration.ofMillis(750),
-      Duration.ofMillis(100), Duration.ofMillis(200));
+  static final Timings TIMINGS = MemoryHarness.TIMINGS;
 
-  final InMemoryElectionStore store = new InMemoryElectionStore();
-
-  @Override
-  public Timings timings() {
-    return TIMINGS;
+  InMemoryFixture() {
+    super(new MemoryHarness(), TIMINGS, "/");
   }
 
   @Override
-  public ElectionBackend newBackend() {
-    return store.connect();
-  }
-
-  @Override
-  public Set<Fault> faults() {
-    return EnumSet.of(Fault.CRASH, Fault.PARTITION, Fault.STORE_RESTART, Fault.SESSION_EXPIRY);
-  }
-
-  @Override
-  public void crash(ElectionBackend client) {
-    store.crash(client);
-  }
-
-  @Override
-  public void cut(ElectionBackend client) {
-    store.cut(client);
-  }
-
-  @Override
-  public void heal(ElectionBackend client) {
-    store.heal(client);
-  }
-
-  @Override
-  public void stopStore() {
-    store.stop();
-  }
-
-  @Override
-  public void startStore() {
-    store.start();
-  }
-
-  @Override
-  public void expire(ElectionBackend client) {
-    store.expire(client);
-  }
-
-  @Override
-  public java.util.Optional<Integer> recordsOf(String electionName) {
-    return java.util.Optional.of(store.recordCount(electionName));
-  }
-
-  @Override
-  public void close() {
-    store.stop();
+  public Optional<Integer> recordsOf(String electionName) {
+    return Optional.of(((MemoryHarness) store()).store().recordCount(electionName));
   }
 }

@@ -80,14 +80,7 @@ final class ConnectAttempts implements ZookeeperFactory {
   private boolean closed;
 
   /** What a probe or the resolution found about one address, and when. */
-  private static final class Finding {
-    final String text;
-    final long at;
-
-    Finding(String text, long at) {
-      this.text = text;
-      this.at = at;
-    }
+  private record Finding(String text, long at) {
   }
 
   ConnectAttempts(String connectString, ScheduledExecutorService io) {

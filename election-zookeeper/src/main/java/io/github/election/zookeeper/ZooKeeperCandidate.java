@@ -61,15 +61,15 @@ import org.slf4j.LoggerFactory;
  * watch, and asks for a round only when its own node is no longer the first. So a leader that
  * resigns just after followers joined has no round under way that the engine must wait for.
  *
- * <p>After {@link #release()} the candidate stays out of the store for a while: its rounds only
- * look (who leads), and it enrols again, at the back, with the first round after one of them
- * found another candidate first, or after one retry period P (as the Kubernetes backend holds
- * off after a release). Re-creating the node at once would put a write,
+ * <p>After {@link #release()} the engine holds off (C2): no poll until another candidate was seen
+ * leading or P has passed; the first poll after that enrols again, at the back. Re-creating the
+ * node at once would also put a write,
  * which ZooKeeper must log to disk, just before the new leader's read, and a read queues behind
  * a write that is not flushed yet.
  *
- * <p>Rounds and releases run one after the other (a queue of futures); each is bounded by half
- * the renew deadline. Requests are sent from the calling thread while the client is connected
+ * <p>The engine calls rounds and releases one after the other and bounds each by half the renew
+ * deadline; a call it gave up on (its stage cancelled) is abandoned here. Requests are sent from
+ * the calling thread while the client is connected
  * (Curator's background operations only queue a packet then), and from the backend's I/O thread
  * otherwise; their callbacks run on the client's event thread. A request that completes after
  * its operation gave up is undone (a node created too late is deleted).
@@ -101,13 +101,18 @@ final class ZooKeeperCandidate implements Candidate {
     }
   }
 
-  /** One queued operation; abandoned once its time ran out, after which it changes nothing. */
+  /** One call of the engine; abandoned once the engine gave up on it, then it changes nothing. */
   private static final class Op {
     final String what;
-    volatile boolean abandoned;
+    final CompletableFuture<?> stage;
 
-    Op(String what) {
+    Op(String what, CompletableFuture<?> stage) {
       this.what = what;
+      this.stage = stage;
+    }
+
+    boolean abandoned() {
+      return stage.isCancelled();
     }
   }
 
@@ -128,15 +133,12 @@ final class ZooKeeperCandidate implements Candidate {
   private final Watcher watcher = this::watched;
 
   private final Object lock = new Object();
-  private CompletableFuture<?> tail = CompletableFuture.completedFuture(null); // guarded by lock
+  private CompletableFuture<?> current = CompletableFuture.completedFuture(null); // guarded by lock
   private Node own; // guarded by lock
   private boolean leading; // guarded by lock: the last round found the own node first
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
   /** Children named like candidate nodes but found persistent: skipped while they are listed. */
   private final Set<String> persistent = ConcurrentHashMap.newKeySet();
-  private boolean holdingOff; // guarded by lock: released, not enrolled again before holdOffUntil
-  private long holdOffUntil; // guarded by lock; ticker reading
-  private boolean sawOther; // guarded by lock: a hold-off round found another candidate first
   private volatile boolean left;
 
   ZooKeeperCandidate(ZooKeeperElectionBackend backend, CandidateContext context) {
@@ -156,12 +158,12 @@ final class ZooKeeperCandidate implements Candidate {
 
   @Override
   public CompletionStage<Observation> poll() {
-    return enqueue("poll", this::round);
+    return run("poll", this::round);
   }
 
   @Override
   public CompletionStage<Void> release() {
-    return enqueue("release", this::yieldLeadership);
+    return run("release", this::yieldLeadership);
   }
 
   @Override
@@ -179,7 +181,7 @@ final class ZooKeeperCandidate implements Candidate {
       leading = false;
       leftovers = new ArrayList<>(stale);
       stale.clear();
-      inFlight = tail;
+      inFlight = current;
     }
     backend.remove(this);
     if (!backend.isClosed()) {
@@ -196,8 +198,7 @@ final class ZooKeeperCandidate implements Candidate {
       return CompletableFuture.completedFuture(null);
     }
     log.debug("{}: leaving, deleting {}", label, node);
-    CompletableFuture<Void> deleted = delete(node.path);
-    return withTimeout(deleted, "leave", null);
+    return delete(node.path);
   }
 
   // ---------------------------------------------------------------- from the backend
@@ -274,9 +275,6 @@ final class ZooKeeperCandidate implements Candidate {
       }
     }
     purgeStale();
-    if (node == null && holdingOff()) {
-      return lookOnly(op);
-    }
     CompletableFuture<Node> ensured = node != null ? CompletableFuture.completedFuture(node)
         : create(op);
     return ensured.thenCompose(n -> look(op, n, 0));
@@ -299,43 +297,6 @@ final class ZooKeeperCandidate implements Candidate {
       connected.complete(false); // closed
     }
     return connected;
-  }
-
-  /**
-   * Whether the hold-off after a release is still on; it ends once P has passed, or once a
-   * round of the hold-off found another candidate first in the store.
-   */
-  private boolean holdingOff() {
-    long now = context.ticker().read();
-    synchronized (lock) {
-      if (holdingOff && (sawOther || now - holdOffUntil >= 0)) {
-        holdingOff = false;
-      }
-      return holdingOff;
-    }
-  }
-
-  /**
-   * A round during the hold-off after a release: who leads, without enrolling. When it finds
-   * another candidate first, that one has had its chance (C2) and the next round enrols; when
-   * nobody is there, the candidate waits out the hold-off all the same, since others that
-   * resigned just before it wait out theirs and must not lose their chance to it.
-   */
-  private CompletableFuture<Observation> lookOnly(Op op) {
-    checkActive(op);
-    return children().thenCompose(children -> {
-      List<String> order = CandidateNodes.order(children, null, persistent);
-      return firstLive(order, null).thenApply(first -> {
-        checkActive(op);
-        if (first.isNone() || first.vanished) {
-          return Observation.following(null, LeadershipEvent.NO_TERM); // none, or it just left
-        }
-        synchronized (lock) {
-          sawOther = true; // another candidate had its chance: enrol with the next round
-        }
-        return Observation.following(first.identity, first.czxid);
-      });
-    });
   }
 
   /**
@@ -408,7 +369,7 @@ final class ZooKeeperCandidate implements Candidate {
   private Observation conclude(Op op, Node node, Observation seen) {
     long session = backend.sessionId(); // read outside the lock: it calls into Curator
     synchronized (lock) {
-      if (op.abandoned || left) {
+      if (op.abandoned() || left) {
         return Observation.unknown("round abandoned");
       }
       if (own != node) {
@@ -455,7 +416,7 @@ final class ZooKeeperCandidate implements Candidate {
       boolean keep;
       long session = backend.sessionId(); // read outside the lock: it calls into Curator
       synchronized (lock) {
-        keep = !left && !op.abandoned && own == null && node.session == session;
+        keep = !left && !op.abandoned() && own == null && node.session == session;
         if (keep) {
           own = node;
         }
@@ -472,7 +433,7 @@ final class ZooKeeperCandidate implements Candidate {
 
   /**
    * release(): if leading, delete the own node; the candidate enrols again, at the back of the
-   * queue, once it has seen another candidate first, or after one retry period P.
+   * queue, with the first poll after the engine's hold-off (C2).
    */
   private CompletableFuture<Void> yieldLeadership(Op op) {
     Node node;
@@ -483,9 +444,6 @@ final class ZooKeeperCandidate implements Candidate {
       node = own;
       own = null;
       leading = false;
-      holdingOff = true;
-      sawOther = false;
-      holdOffUntil = context.ticker().read() + context.settings().retryPeriod().toNanos();
     }
     log.debug("{}: releasing, deleting {}", label, node);
     return delete(node.path);
@@ -507,56 +465,32 @@ final class ZooKeeperCandidate implements Candidate {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** Runs body after the operations queued before it, bounded by half the renew deadline. */
-  private <T> CompletableFuture<T> enqueue(String what, Function<Op, CompletableFuture<T>> body) {
+  /** Runs one call of the engine; its stage is this call's own, so the engine may cancel it. */
+  private <T> CompletableFuture<T> run(String what, Function<Op, CompletableFuture<T>> body) {
     CompletableFuture<T> result = new CompletableFuture<>();
     if (left) {
       result.completeExceptionally(new IllegalStateException(label + " left the election"));
       return result;
     }
-    Op op = new Op(what);
-    CompletableFuture<?> previous;
+    Op op = new Op(what, result);
     synchronized (lock) {
-      previous = tail;
-      tail = result;
+      current = result;
     }
-    previous.whenComplete((x, e) -> {
-      CompletableFuture<T> f;
-      try {
-        f = body.apply(op);
-      } catch (RuntimeException ex) {
-        f = CompletableFuture.failedFuture(ex);
+    CompletableFuture<T> f;
+    try {
+      f = body.apply(op);
+    } catch (RuntimeException ex) {
+      f = CompletableFuture.failedFuture(ex);
+    }
+    f.whenComplete((v, ex) -> {
+      if (ex == null) {
+        result.complete(v);
+      } else {
+        result.completeExceptionally(ex instanceof CompletionException && ex.getCause() != null
+            ? ex.getCause() : ex);
       }
-      f.whenComplete((v, ex) -> {
-        if (ex == null) {
-          result.complete(v);
-        } else {
-          result.completeExceptionally(ex instanceof CompletionException && ex.getCause() != null
-              ? ex.getCause() : ex);
-        }
-      });
-      withTimeout(result, what, op);
     });
     return result;
-  }
-
-  private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, String what, Op op) {
-    Runnable expire = () -> {
-      if (f.completeExceptionally(new TimeoutException(label + ": " + what
-          + " got no answer from ZooKeeper within "
-          + ElectionSettings.format(Duration.ofNanos(timeoutNanos))))) {
-        if (op != null) {
-          op.abandoned = true;
-        }
-      }
-    };
-    try {
-      ScheduledFuture<?> timer = backend.io().schedule(expire, timeoutNanos, TimeUnit.NANOSECONDS);
-      f.whenComplete((v, e) -> timer.cancel(false));
-    } catch (RejectedExecutionException e) {
-      f.completeExceptionally(new IllegalStateException(backend.label() + " is closed"));
-    }
-    return f;
   }
 
   /**
@@ -612,7 +546,7 @@ final class ZooKeeperCandidate implements Candidate {
     if (left) {
       throw new IllegalStateException(label + " left the election");
     }
-    if (op.abandoned) {
+    if (op.abandoned()) {
       throw new IllegalStateException(op.what + " abandoned");
     }
   }

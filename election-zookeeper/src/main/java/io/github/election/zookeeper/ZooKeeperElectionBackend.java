@@ -3,9 +3,12 @@ package io.github.election.zookeeper;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Candidates;
+import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -14,14 +17,14 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
@@ -144,7 +147,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final Set<String> reportedPersistent = ConcurrentHashMap.newKeySet();
   private final String label;
   private final ScheduledThreadPoolExecutor io;
-  private final Set<ZooKeeperCandidate> candidates = ConcurrentHashMap.newKeySet();
+  private final Candidates<ZooKeeperCandidate> candidates;
   private final ConnectionStateListener listener = (c, state) -> stateChanged(state);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
@@ -158,13 +161,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.basePath = b.basePath;
     this.acl = b.resolvedAcl();
     this.label = "zookeeper-" + IDS.incrementAndGet();
-    this.io = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, label + "-io");
-      t.setDaemon(true);
-      return t;
-    });
-    io.setRemoveOnCancelPolicy(true);
-    io.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    this.candidates = new Candidates<>(label);
+    this.io = DaemonThreads.scheduler(label + "-io");
     if (b.client != null) {
       this.client = b.client;
       this.ownsClient = false;
@@ -183,7 +181,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
           .ensembleTracker(false)
           // ZooKeeper's own host provider, noting why connections fail (see ConnectAttempts)
           .zookeeperFactory(attempts)
-          .threadFactory(daemonThreads(label + "-curator"));
+          .threadFactory(DaemonThreads.numbered(label + "-curator"));
       if (b.digestUser != null) {
         cb.authorization("digest",
             (b.digestUser + ":" + b.digestPassword).getBytes(StandardCharsets.UTF_8));
@@ -212,7 +210,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
     log.info("{}: backend on {} (base path {}, session timeout {}, {} client, ACL {})", label,
         client.getZookeeperClient().getCurrentConnectionString(), basePath,
-        sessionTimeout == null ? "as the client's" : ElectionSettings.format(sessionTimeout),
+        sessionTimeout == null ? "as the client's" : SettingValues.format(sessionTimeout),
         ownsClient ? "own" : "caller's", aclDescription);
     // open by choice (acl=open, an explicit ACL list): the start-up line above says so
     if (aclOpen && b.acl == null && b.aclPreset == null) {
@@ -239,8 +237,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     return basePath;
   }
 
-  /** The Curator client of this backend (for the tests' fault injection). */
-  CuratorFramework client() {
+  /**
+   * The Curator client of this backend: its own, or the one given to the builder. For tooling
+   * (the testing package ends its session); do not close it.
+   */
+  public CuratorFramework client() {
     return client;
   }
 
@@ -278,14 +279,14 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     Duration timeout = effectiveSessionTimeout();
     if (timeout != null && settings.renewDeadline().compareTo(timeout) >= 0) {
       throw new IllegalArgumentException("renewDeadline ("
-          + ElectionSettings.format(settings.renewDeadline())
-          + ") must be shorter than sessionTimeout (" + ElectionSettings.format(timeout)
+          + SettingValues.format(settings.renewDeadline())
+          + ") must be shorter than sessionTimeout (" + SettingValues.format(timeout)
           + "), which is the lease duration of the zookeeper backend");
     }
     if (timeout != null && !settings.leaseDuration().equals(timeout)) {
       log.info("{}: election '{}' asks for leaseDuration {}; the session timeout {} of this "
           + "backend acts as the lease duration", this, name,
-          ElectionSettings.format(settings.leaseDuration()), ElectionSettings.format(timeout));
+          SettingValues.format(settings.leaseDuration()), SettingValues.format(timeout));
     }
   }
 
@@ -300,17 +301,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (closed.get()) {
       throw new IllegalStateException(label + " is closed");
     }
-    ZooKeeperCandidate candidate = new ZooKeeperCandidate(this, context);
-    candidates.add(candidate);
     long halfRenew = context.settings().renewDeadline().toNanos() / 2;
     synchronized (this) {
       closeWaitNanos = Math.min(closeWaitNanos, halfRenew);
     }
-    if (closed.get()) {
-      candidates.remove(candidate);
-      throw new IllegalStateException(label + " is closed");
-    }
-    return candidate;
+    return candidates.add(() -> new ZooKeeperCandidate(this, context));
   }
 
   /**
@@ -410,10 +405,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (ZooKeeperCandidate c : candidates) {
-      c.abandon();
-    }
-    candidates.clear();
+    candidates.close().forEach(ZooKeeperCandidate::abandon);
     firstConnection.complete(null); // rounds still waiting for it fail now
     client.getConnectionStateListenable().removeListener(listener);
     if (ownsClient) {
@@ -640,8 +632,8 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       return null;
     }
     String problem = "the server negotiated a session timeout of "
-        + ElectionSettings.format(Duration.ofMillis(negotiated))
-        + ", not longer than renewDeadline (" + ElectionSettings.format(renewDeadline)
+        + SettingValues.format(Duration.ofMillis(negotiated))
+        + ", not longer than renewDeadline (" + SettingValues.format(renewDeadline)
         + "); raise the server's minSessionTimeout or shorten renewDeadline";
     if (warnedNegotiated.compareAndSet(false, true)) {
       log.warn("{}: {}", label, problem);
@@ -784,15 +776,6 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   private static int toMillis(Duration d) {
     return (int) d.toMillis();
-  }
-
-  private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /**
@@ -1051,10 +1034,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
 
     private static Duration requireMillis(Duration d, String setting) {
-      ElectionSettings.requirePositive(d, setting);
+      SettingValues.requirePositive(d, setting);
       if (d.toMillis() < 1 || d.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
         throw new IllegalArgumentException(setting + " must be between 1ms and "
-            + Integer.MAX_VALUE + "ms, got " + ElectionSettings.format(d));
+            + Integer.MAX_VALUE + "ms, got " + SettingValues.format(d));
       }
       return d;
     }

@@ -1,10 +1,9 @@
 package io.github.election.zookeeper;
 
 import io.github.election.ElectionBackends;
-import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.SettingValues;
+import io.github.election.spi.UriParameters;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -14,7 +13,7 @@ import java.util.Objects;
  * default to {@code acl=creator}; {@code acl} takes {@code creator}, {@code read} or {@code
  * open} (see {@link ZooKeeperElectionBackend.Builder#acl(ZooKeeperElectionBackend.NodeAcl)}).
  * Durations are read
- * by {@link ElectionSettings#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
+ * by {@link SettingValues#parseDuration} ({@code 250ms}, {@code 15s}, {@code 1.5s}, {@code
  * 2m}, {@code PT15S}).
  */
 final class ZooKeeperUri {
@@ -53,7 +52,8 @@ final class ZooKeeperUri {
         throw new IllegalArgumentException("user information of zookeeper URI '" + redact(uri)
             + "' must be user:password");
       }
-      b.digestAuth(decode(userInfo.substring(0, colon)), decode(userInfo.substring(colon + 1)));
+      b.digestAuth(UriParameters.decode(userInfo.substring(0, colon)),
+          UriParameters.decode(userInfo.substring(colon + 1)));
     }
     for (String host : authority.split(",", -1)) {
       int colon = host.lastIndexOf(':');
@@ -69,37 +69,14 @@ final class ZooKeeperUri {
     if (path != null && !path.isEmpty()) {
       b.basePath(path);
     }
-    String query = uri.getRawQuery();
-    if (query != null && !query.isEmpty()) {
-      for (String pair : query.split("&")) {
-        if (pair.isEmpty()) {
-          continue;
-        }
-        int eq = pair.indexOf('=');
-        String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-        String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-        switch (key) {
-          case "sessionTimeout":
-            b.sessionTimeout(ElectionSettings.parseDuration(value, key));
-            break;
-          case "connectionTimeout":
-            b.connectionTimeout(ElectionSettings.parseDuration(value, key));
-            break;
-          case "acl":
-            b.acl(ZooKeeperElectionBackend.NodeAcl.fromUriValue(value));
-            break;
-          default:
-            throw new IllegalArgumentException("unknown parameter '" + key
-                + "' in zookeeper URI '" + redact(uri)
-                + "'; known: sessionTimeout, connectionTimeout, acl");
-        }
-      }
-    }
+    UriParameters query = UriParameters.of(uri);
+    query.take("sessionTimeout").ifPresent(
+        v -> b.sessionTimeout(SettingValues.parseDuration(v, "sessionTimeout")));
+    query.take("connectionTimeout").ifPresent(
+        v -> b.connectionTimeout(SettingValues.parseDuration(v, "connectionTimeout")));
+    query.take("acl").ifPresent(v -> b.acl(ZooKeeperElectionBackend.NodeAcl.fromUriValue(v)));
+    query.requireNoneLeft();
     return b;
-  }
-
-  private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
   }
 
   /** The URI without its password, for messages. */

@@ -6,7 +6,7 @@ import io.github.election.LeadershipState;
 import io.github.election.TransitionRecorder;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.SafetyMonitor;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.github.election.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

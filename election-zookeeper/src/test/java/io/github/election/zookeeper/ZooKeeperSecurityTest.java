@@ -11,7 +11,7 @@ import io.github.election.ElectionBackends;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
-import io.github.election.tck.Timings;
+import io.github.election.testing.Timings;
 import io.github.election.zookeeper.ZooKeeperElectionBackend.NodeAcl;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -209,7 +209,7 @@ class ZooKeeperSecurityTest {
     /** A client straight to the server, with digest auth as user:password, or none for null. */
     private CuratorFramework client(String userAndPassword) throws InterruptedException {
       CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
-          .connectString(fixture.server().getConnectString()).sessionTimeoutMs(30_000)
+          .connectString(fixture.connectString()).sessionTimeoutMs(30_000)
           .connectionTimeoutMs(5_000).retryPolicy(new RetryOneTime(100));
       if (userAndPassword != null) {
         b.authorization("digest", userAndPassword.getBytes(StandardCharsets.UTF_8));
@@ -223,7 +223,7 @@ class ZooKeeperSecurityTest {
 
     private String uri(String userInfo, String basePath, String query) {
       return "zookeeper://" + (userInfo == null ? "" : userInfo + "@")
-          + fixture.server().getConnectString() + basePath + "?sessionTimeout="
+          + fixture.connectString() + basePath + "?sessionTimeout="
           + T.leaseDuration().toMillis() + "ms&connectionTimeout=1s" + query;
     }
 

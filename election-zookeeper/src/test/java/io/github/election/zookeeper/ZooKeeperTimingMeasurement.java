@@ -3,7 +3,8 @@ package io.github.election.zookeeper;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.tck.Timings;
+import io.github.election.spi.SettingValues;
+import io.github.election.testing.Timings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -94,7 +95,7 @@ class ZooKeeperTimingMeasurement {
   }
 
   private static String ElectionSettings(Duration d) {
-    return io.github.election.spi.ElectionSettings.format(d);
+    return io.github.election.spi.SettingValues.format(d);
   }
 
   /** One round: 3 candidates, wait for convergence, then resign or crash the leader. */
