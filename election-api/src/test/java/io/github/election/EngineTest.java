@@ -184,12 +184,7 @@ class EngineTest {
    */
   @Test
   void resignHoldsOffUntilPHasPassed() {
-    backend.canInspect = true;
-    LeaderElection e = election();
-    e.start();
-    backend.answer(Observation.leading(1));
-    awaitView(e, LeadershipEvent::isLeader);
-    e.resign();
+    LeaderElection e = resignedLeader();
     backend.nextInspect().complete(new LeaderInfo("jobs", null, LeadershipEvent.NO_TERM, null));
     backend.context.changed(); // nobody leads: still no poll before P
     backend.nextInspect().complete(new LeaderInfo("jobs", null, LeadershipEvent.NO_TERM, null));
@@ -201,14 +196,20 @@ class EngineTest {
     awaitView(e, LeadershipEvent::isLeader);
   }
 
-  @Test
-  void resignHoldsOffUntilAnotherCandidateLed() {
+  /** An election that led with term 1 and resigned, on a backend that can inspect. */
+  private LeaderElection resignedLeader() {
     backend.canInspect = true;
     LeaderElection e = election();
     e.start();
     backend.answer(Observation.leading(1));
     awaitView(e, LeadershipEvent::isLeader);
     e.resign();
+    return e;
+  }
+
+  @Test
+  void resignHoldsOffUntilAnotherCandidateLed() {
+    LeaderElection e = resignedLeader();
     backend.nextInspect().complete(new LeaderInfo("jobs", "me", 1, null)); // our old record
     backend.context.changed();
     backend.nextInspect().complete(new LeaderInfo("jobs", "other", 2, null));
