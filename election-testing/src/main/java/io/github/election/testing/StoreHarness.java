@@ -81,9 +81,12 @@ public interface StoreHarness extends AutoCloseable {
    * The faults this harness injects: through its connections ({@link Fault#CRASH}, {@link
    * Fault#CUT}) and on the store ({@link Fault#EXPIRE}, {@link Fault#RESTART}, {@link
    * Fault#MEMBER}). {@link Fault#PAUSE} and {@link Fault#RESIGN} act on candidates, not on the
-   * store, and are never listed.
+   * store, and are never listed. By default those of a store whose candidates hold sessions or
+   * leases ({@link #sessionStoreFaults}).
    */
-  Set<Fault> faults();
+  default Set<Fault> faults() {
+    return sessionStoreFaults(members());
+  }
 
   /**
    * The faults of a store whose candidates hold sessions or leases, started with {@code

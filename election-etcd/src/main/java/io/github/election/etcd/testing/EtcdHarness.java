@@ -2,7 +2,6 @@ package io.github.election.etcd.testing;
 
 import io.github.election.etcd.EtcdElectionBackend;
 import io.github.election.spi.ElectionBackend;
-import io.github.election.testing.Fault;
 import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.TcpProxy;
@@ -12,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,11 +102,6 @@ public final class EtcdHarness implements StoreHarness {
   @Override
   public int members() {
     return cluster.members().size();
-  }
-
-  @Override
-  public Set<Fault> faults() {
-    return StoreHarness.sessionStoreFaults(members());
   }
 
   @Override

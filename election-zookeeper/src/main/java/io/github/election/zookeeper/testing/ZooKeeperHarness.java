@@ -2,7 +2,6 @@ package io.github.election.zookeeper.testing;
 
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.SettingValues;
-import io.github.election.testing.Fault;
 import io.github.election.testing.ProxiedConnection;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.TcpProxy;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.StringJoiner;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -164,11 +162,6 @@ public final class ZooKeeperHarness implements StoreHarness {
   @Override
   public int members() {
     return specs.size();
-  }
-
-  @Override
-  public Set<Fault> faults() {
-    return StoreHarness.sessionStoreFaults(members());
   }
 
   @Override
