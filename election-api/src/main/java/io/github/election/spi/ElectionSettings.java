@@ -1,7 +1,6 @@
 package io.github.election.spi;
 
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * The validated settings of one candidate, as the builder of {@code LeaderElection} hands them
