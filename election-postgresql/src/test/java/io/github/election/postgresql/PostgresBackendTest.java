@@ -151,6 +151,47 @@ class PostgresBackendTest {
   }
 
   /**
+   * A leader's fenced transaction is busy in a statement longer than the lease (it is not idle,
+   * so the server does not end it) while the leader is cut off: the next term waits until that
+   * transaction committed, so all of its writes land before the successor leads.
+   */
+  @Test
+  void takeoverWaitsForAFencedTransactionStillAtWork() throws Exception {
+    StoreHarness.Connection link1 = closing(harness.connect(true));
+    PostgresElectionBackend b1 = (PostgresElectionBackend) link1.backend("/fence", T.leaseDuration());
+    LeaderElection c1 = candidate(b1, "c1");
+    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
+    long term = c1.term();
+    Connection tx = closing(server.connect());
+    tx.setAutoCommit(false);
+    b1.assertLeader(tx, c1);
+    insertJob(tx, term, "before the freeze");
+    StoreHarness.Connection link2 = closing(harness.connect(true));
+    LeaderElection c2 = candidate(link2.backend("/fence", T.leaseDuration()), "c2");
+    AtomicReference<Long> takeoverAt = new AtomicReference<>();
+    c2.subscribe(event -> {
+      if (event.isLeader()) {
+        takeoverAt.compareAndSet(null, System.nanoTime());
+      }
+    });
+    link1.crash();
+    // the transaction works on past the lease, then commits
+    long busy = T.leaseDuration().plus(T.renewDeadline()).toMillis();
+    try (Statement s = tx.createStatement()) {
+      s.execute("SELECT pg_sleep(" + busy / 1000.0 + ")");
+    }
+    insertJob(tx, term, "after the freeze");
+    tx.commit();
+    long committedAt = System.nanoTime();
+    assertThat(takeoverAt.get()).as("c2 led while the fenced transaction was open").isNull();
+    await().atMost(T.retryPeriod().plus(T.handover()).plus(Duration.ofSeconds(1)))
+        .until(c2::isLeader);
+    assertThat(takeoverAt.get() - committedAt).isPositive();
+    assertThat(jobsOfTerm(term)).as("rows of the old term, all before the takeover").isEqualTo(2);
+    assertThat(c2.term()).isGreaterThan(term);
+  }
+
+  /**
    * Without the fence, the same freeze lets the deposed leader's transaction commit after its
    * successor took over: what the test above guards against happens.
    */
@@ -262,7 +303,7 @@ class PostgresBackendTest {
         .until(() -> c2.state() == LeadershipState.FOLLOWER);
     assertThat(b.isListening()).isFalse();
     c1.resign();
-    await().atMost(T.retryPeriod().plus(T.handoverBound())).until(c2::isLeader);
+    await().atMost(T.retryPeriod().plus(T.handover())).until(c2::isLeader);
   }
 
   /**
@@ -288,7 +329,7 @@ class PostgresBackendTest {
     await().atMost(bound(Duration.ofSeconds(1)))
         .until(() -> other.state() == LeadershipState.FOLLOWER);
     leader.resign();
-    await().atMost(T.handoverBound()).until(other::isLeader);
+    await().atMost(T.handover()).until(other::isLeader);
   }
 
   // ------------------------------------------------------------------ URI and settings
