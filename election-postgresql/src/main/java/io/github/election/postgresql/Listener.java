@@ -27,13 +27,16 @@ import org.slf4j.LoggerFactory;
  * pool: a pooler in transaction mode (PgBouncer) accepts {@code LISTEN} but never delivers, and
  * the probe shows it. Every {@code checkNanos} it sends {@code SELECT 1} with a network timeout,
  * so a silent connection is found. While it does not listen, candidates poll every P (the
- * engine's timer), and the backend says so once in the log; every watch request from a round
- * tries again when the last try is older than the retry back-off. When it starts (again) to
+ * engine's timer), and the backend says so once in the log; a watch request from a round tries
+ * again when the last try is older than the back-off (a minute after a probe that did not
+ * arrive). When it starts (again) to
  * listen, every candidate is told that the record may have changed unseen.
  */
 final class Listener {
 
   private static final Logger log = LoggerFactory.getLogger(Listener.class);
+  /** After a probe that did not arrive (a pooler that never delivers), try again this rarely. */
+  private static final long UNDELIVERED_BACKOFF_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /** Tells a candidate's store that its election may have changed. */
   interface Target {
@@ -56,6 +59,8 @@ final class Listener {
   private boolean tried;
   private boolean listening;
   private boolean saidDown;
+  /** Whether the last try found that notifications are not delivered (a pooler). */
+  private boolean undelivered;
 
   /**
    * @param checkNanos how often to check that the connection still answers
@@ -78,7 +83,7 @@ final class Listener {
         return;
       }
       long now = System.nanoTime();
-      if (tried && now - lastTry < backoffNanos) {
+      if (tried && now - lastTry < (undelivered ? UNDELIVERED_BACKOFF_NANOS : backoffNanos)) {
         return;
       }
       tried = true;
@@ -145,12 +150,16 @@ final class Listener {
         s.execute("LISTEN \"" + table.channel + "\"");
       }
       if (!probe(c, pg, checkMillis * 4L)) {
+        synchronized (lock) {
+          undelivered = true;
+        }
         failure = "LISTEN on " + requests.where() + " delivers no notifications (a pooler in "
             + "transaction mode, such as PgBouncer?)";
         return;
       }
       synchronized (lock) {
         listening = true;
+        undelivered = false;
         if (saidDown) {
           log.info("listening on {} again: handovers follow notifications at once",
               requests.where());

@@ -182,8 +182,8 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
 
   @Override
   protected CompletionStage<Optional<LeaderRecord>> peek(String election) {
-    return ready().thenCompose(v -> RowStore.read(requests, table, election,
-            TimeUnit.SECONDS.toNanos(5)))
+    // no DDL for a look: a missing table fails the look, saying what to run
+    return RowStore.read(requests, table, election, TimeUnit.SECONDS.toNanos(5))
         .thenApply(found -> found.map(VersionedRecord::record));
   }
 
