@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh machine: installs what the tests need when it is
-# missing (Debian's etcd-server and postgresql packages), then builds and verifies all modules.
+# missing (Debian's etcd-server, postgresql and pgbouncer packages), then builds and verifies all modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,10 @@ fi
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${PG_BIN:-}" ]; then
   missing+=(postgresql)
 fi
+# and one PgBouncer, in front of it
+if [ ! -x /usr/sbin/pgbouncer ]; then
+  missing+=(pgbouncer)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     echo "installing what the tests need: ${missing[*]}" >&2
@@ -21,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "missing ${missing[*]} and no apt-get: install etcd (3.4+, 'etcd' on PATH) and the" \
-      "PostgreSQL server (initdb and postgres; set PG_BIN to their directory)" >&2
+      "PostgreSQL server (initdb and postgres; set PG_BIN to their directory) and pgbouncer" >&2
   fi
 fi
 

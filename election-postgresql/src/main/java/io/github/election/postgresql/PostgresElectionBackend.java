@@ -470,6 +470,9 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
       // their own timeouts, far shorter
       single.setSocketTimeout(Math.max(10, connectSeconds));
       single.setTcpKeepAlive(true);
+      // unnamed statements only: a pooler in transaction mode (PgBouncer before 1.21) hands each
+      // transaction another server connection, where a named prepared statement does not exist
+      single.setPrepareThreshold(0);
       single.setApplicationName("election");
       return new PostgresElectionBackend(this, t, single, false, shownUrl());
     }

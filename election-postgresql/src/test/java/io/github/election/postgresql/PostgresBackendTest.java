@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.github.election.ElectionBackends;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
+import io.github.election.postgresql.testing.PgBouncer;
 import io.github.election.postgresql.testing.PostgresHarness;
 import io.github.election.postgresql.testing.PostgresServer;
 import io.github.election.spi.ElectionBackend;
@@ -330,6 +331,42 @@ class PostgresBackendTest {
         .until(() -> other.state() == LeadershipState.FOLLOWER);
     leader.resign();
     await().atMost(T.handover()).until(other::isLeader);
+  }
+
+  /**
+   * Through PgBouncer in transaction mode: the backend finds that LISTEN delivers nothing, says
+   * so, and elects and hands over by its rounds; a leader keeps its term over many renewals.
+   */
+  @Test
+  void worksThroughPgBouncerInTransactionMode() {
+    PgBouncer bouncer = closing(PgBouncer.start(server));
+    Logger logger = (Logger) LoggerFactory.getLogger(Listener.class);
+    ListAppender<ILoggingEvent> seen = new ListAppender<>();
+    seen.start();
+    logger.addAppender(seen);
+    try {
+      PostgresElectionBackend b = closing(PostgresElectionBackend.builder()
+          .url(bouncer.jdbcUrl()).user(PostgresServer.USER).password(PostgresServer.PASSWORD)
+          .table("pooled").build());
+      LeaderElection c1 = candidate(b, "c1");
+      LeaderElection c2 = candidate(b, "c2");
+      await().atMost(bound(Duration.ofSeconds(1))).until(() -> c1.isLeader() || c2.isLeader());
+      LeaderElection leader = c1.isLeader() ? c1 : c2;
+      LeaderElection other = leader == c1 ? c2 : c1;
+      await().atMost(bound(Duration.ofSeconds(1)))
+          .until(() -> other.state() == LeadershipState.FOLLOWER);
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.list.stream()
+          .anyMatch(e -> e.getFormattedMessage().contains("delivers no notifications")));
+      assertThat(b.isListening()).isFalse();
+      leader.resign();
+      await().atMost(T.retryPeriod().plus(T.handover())).until(other::isLeader);
+      long term = other.term();
+      // renewals go on through the pooler: the same term for longer than D
+      await().during(T.leaseDuration().plus(T.retryPeriod())).atMost(T.leaseDuration()
+          .plus(Duration.ofSeconds(2))).until(() -> other.isLeader() && other.term() == term);
+    } finally {
+      logger.detachAppender(seen);
+    }
   }
 
   // ------------------------------------------------------------------ URI and settings

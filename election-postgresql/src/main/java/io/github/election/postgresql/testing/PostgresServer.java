@@ -358,17 +358,17 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private static boolean isRoot() {
+  static boolean isRoot() {
     return "root".equals(System.getProperty("user.name"));
   }
 
-  private static List<String> asPostgres(List<String> cmd) {
+  static List<String> asPostgres(List<String> cmd) {
     List<String> out = new ArrayList<>(List.of("runuser", "-u", USER, "--"));
     out.addAll(cmd);
     return out;
   }
 
-  private static void chownToPostgres(Path path) throws IOException {
+  static void chownToPostgres(Path path) throws IOException {
     UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
     UserPrincipal postgres;
     try {
@@ -404,7 +404,7 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
+  static int freePort() {
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
@@ -412,7 +412,7 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
+  static void deleteQuietly(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }
