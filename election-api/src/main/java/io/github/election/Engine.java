@@ -59,6 +59,8 @@ final class Engine implements LeaderElection {
   private final Duration drainTimeout;
   private final TransitionRecorder recorder;
   private final LeaderTask leaderTask;
+  /** An observer's engine: its candidate comes from {@link ElectionBackend#observe}, never leads. */
+  private final boolean observing;
   private final long renewNanos;
   private final long retryNanos;
   /** The bound of every call to the candidate and of every hold-off round: R / 2. */
@@ -101,6 +103,14 @@ final class Engine implements LeaderElection {
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
       LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder) {
+    this(settings, backend, ticker, userExecutor, leaderTask, drainTimeout, recorder, false);
+  }
+
+  /** @param observing whether this engine follows the election without taking part */
+  Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
+      LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder,
+      boolean observing) {
+    this.observing = observing;
     this.settings = settings;
     this.backend = backend;
     this.ticker = ticker;
@@ -139,7 +149,9 @@ final class Engine implements LeaderElection {
         threads = SharedThreads.acquire();
       }
       try {
-        candidate = Objects.requireNonNull(backend.join(context), "backend.join returned null");
+        candidate = observing
+            ? Objects.requireNonNull(backend.observe(context), "backend.observe returned null")
+            : Objects.requireNonNull(backend.join(context), "backend.join returned null");
       } catch (RuntimeException e) {
         SharedThreads.release(threads);
         threads = null;
@@ -153,7 +165,8 @@ final class Engine implements LeaderElection {
         }, label, drainTimeout, threads.scheduler);
       }
       lifecycle = Lifecycle.STARTED;
-      log.info("{}: started on {} ({})", label, backend.name(), settings);
+      log.info("{}: {} on {} ({})", label, observing ? "observing" : "started", backend.name(),
+          settings);
       requestPoll();
     }
   }
@@ -609,6 +622,10 @@ final class Engine implements LeaderElection {
       return false;
     }
     if (o.kind() == Observation.Kind.LEADING) {
+      if (observing) {
+        log.warn("{}: the backend's observer reported leadership; ignoring the answer", label);
+        return false;
+      }
       if (yielding) {
         return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
       }

@@ -321,15 +321,21 @@ public interface LeaderElection extends AutoCloseable {
      *     the value
      */
     public LeaderElection build() {
+      return engine(false);
+    }
+
+    /** The engine of a candidate, or of an observer (identity "observer-" + default). */
+    Engine engine(boolean observing) {
       if (name == null) {
         throw new IllegalStateException("name is required: call name(...) before build()");
       }
-      ElectionSettings settings = new ElectionSettings(name,
-          identity != null ? identity : defaultIdentity(), leaseDuration, renewDeadline,
+      String id = identity != null ? identity
+          : (observing ? "observer-" : "") + defaultIdentity();
+      ElectionSettings settings = new ElectionSettings(name, id, leaseDuration, renewDeadline,
           retryPeriod);
       backend.validate(settings);
-      return new Engine(settings, backend, ticker, notificationExecutor, leaderTask,
-          drainTimeout, recorder);
+      return new Engine(settings, backend, ticker, notificationExecutor,
+          observing ? null : leaderTask, drainTimeout, recorder, observing);
     }
   }
 }

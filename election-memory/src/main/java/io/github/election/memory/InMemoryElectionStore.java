@@ -6,6 +6,7 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
+import io.github.election.spi.Onlooker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -366,6 +367,27 @@ public final class InMemoryElectionStore {
             .add(new Watch(this, context));
         return m;
       }
+    }
+
+    /** An observer: {@link #inspect} rounds, told of changes by the store's watch list. */
+    @Override
+    public Candidate observe(CandidateContext context) {
+      Watch watch = new Watch(this, context);
+      String election = context.settings().name();
+      synchronized (store.lock) {
+        if (closed) {
+          throw new IllegalStateException("in-memory client closed");
+        }
+        store.watches.computeIfAbsent(election, k -> new ArrayList<>()).add(watch);
+      }
+      return new Onlooker(this, context, () -> { }, () -> {
+        synchronized (store.lock) {
+          List<Watch> list = store.watches.get(election);
+          if (list != null) {
+            list.remove(watch);
+          }
+        }
+      });
     }
 
     @Override

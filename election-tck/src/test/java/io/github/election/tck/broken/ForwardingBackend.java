@@ -39,6 +39,64 @@ class ForwardingBackend extends ForwardingElectionBackend {
     real.observed(o);
   }
 
+  /** A round of an observer ({@link ElectionBackend#observe}); {@code state} is per observer. */
+  CompletionStage<Observation> observerPoll(Candidate real, Object[] state) {
+    return real.poll();
+  }
+
+  /** A change an observer's watch reports. */
+  void observerChanged(CandidateContext real) {
+    real.changed();
+  }
+
+  /** The observer's candidate, when a broken observer replaces it; by default the real one. */
+  Candidate observing(CandidateContext wrapped) {
+    return inner.observe(wrapped);
+  }
+
+  @Override
+  public Candidate observe(CandidateContext context) {
+    CandidateContext wrapped = new CandidateContext() {
+      @Override
+      public ElectionSettings settings() {
+        return context.settings();
+      }
+
+      @Override
+      public Ticker ticker() {
+        return context.ticker();
+      }
+
+      @Override
+      public void changed() {
+        ForwardingBackend.this.observerChanged(context);
+      }
+
+      @Override
+      public void observed(Observation observation) {
+        context.observed(observation);
+      }
+    };
+    Candidate real = observing(wrapped);
+    Object[] state = new Object[1];
+    return new Candidate() {
+      @Override
+      public CompletionStage<Observation> poll() {
+        return ForwardingBackend.this.observerPoll(real, state);
+      }
+
+      @Override
+      public CompletionStage<Void> release() {
+        return real.release();
+      }
+
+      @Override
+      public CompletionStage<Void> leave() {
+        return real.leave();
+      }
+    };
+  }
+
   @Override
   public String name() {
     return "broken-" + inner.name();
