@@ -1211,6 +1211,82 @@ public abstract class ElectionCompatibilityKit {
         || n.startsWith("Reference Handler");
   }
 
+  // ================================================================== H: handover
+
+  /** Rules H1-H2: handing leadership over to a named candidate. */
+  @Nested
+  @DisplayName("H: handover to a named candidate")
+  class Handover {
+
+    /**
+     * Four candidates; twice, the leader hands over to the candidate that joined last (in a
+     * queue store, the last in line): it must lead within twice the store's handover bound of
+     * the call, and no other candidate may lead in between. A failure naming another leader
+     * means the backend released without honouring the name (the SPI's default); one naming the
+     * time means the successor waited for a timer.
+     */
+    @Test
+    @DisplayName("H1: a handover to a named open candidate makes it LEADER within twice the handover bound, nobody else in between")
+    void H1_handoverToNamedCandidateMakesItLeaderAndNobodyElse() {
+      List<Participant> group = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        Participant p = candidate("c" + i);
+        p.election().start();
+        group.add(p);
+        awaitNotUnknown(p); // joined: in a queue store, behind the ones before
+      }
+      for (int round = 0; round < 2; round++) {
+        Participant leader = awaitConverged(group, electionBound());
+        Participant successor = null;
+        for (int i = group.size() - 1 - round; i >= 0 && successor == null; i--) {
+          if (group.get(i) != leader) {
+            successor = group.get(i);
+          }
+        }
+        int periodsBefore = monitor.intervals().size();
+        long resignAt = System.nanoTime();
+        leader.election().resign(successor.identity());
+        Participant next = awaitOtherLeader(group, leader, electionBound());
+        List<SafetyMonitor.Interval> after = monitor.intervals();
+        assertThat(after.subList(periodsBefore, after.size())).as("H1: periods after %s handed "
+            + "over to %s", leader.identity(), successor.identity()).isNotEmpty()
+            .first().extracting(SafetyMonitor.Interval::identity).isEqualTo(successor.identity());
+        assertThat(next).as("H1: the next leader").isSameAs(successor);
+        assertThat(nanos(leaderSince(successor) - resignAt))
+            .as("H1: from resign(%s) to it leading", successor.identity())
+            .isLessThanOrEqualTo(timings.handover().multipliedBy(2));
+      }
+    }
+
+    /**
+     * The leader hands over to a name no candidate has: another candidate must lead within the
+     * handover timeout (here P) plus the store's handover bound of the call. A failure means
+     * the store kept waiting for the name (or the release never happened).
+     */
+    @Test
+    @DisplayName("H2: a handover to an unknown name lets another candidate lead within the handover timeout plus the handover bound")
+    void H2_handoverToUnknownNameRecoversWithinItsTimeout() {
+      List<Participant> group = started(3);
+      for (int round = 0; round < 2; round++) {
+        Participant leader = awaitConverged(group, electionBound());
+        long resignAt = System.nanoTime();
+        leader.election().resign("no-such-candidate");
+        Participant next = awaitOtherLeader(group, leader, electionBound());
+        assertThat(nanos(leaderSince(next) - resignAt))
+            .as("H2: from resign(no-such-candidate) to another leader")
+            .isLessThanOrEqualTo(timings.retryPeriod().plus(timings.handover()));
+      }
+      assertThatThrownBy(() -> group.get(0).election().resign(group.get(0).identity()))
+          .as("H2: resign to oneself").isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("successor");
+    }
+
+    private void awaitNotUnknown(Participant p) {
+      await(p.identity() + " hears from the store", electionBound(),
+          () -> p.state() != LeadershipState.UNKNOWN);
+    }
+  }
+
   // ================================================================== O: observers
 
   /** Rules O1-O3: following an election without taking part. */

@@ -31,6 +31,10 @@ class ForwardingBackend extends ForwardingElectionBackend {
     return real.release();
   }
 
+  CompletionStage<Void> handOver(Candidate real, String successor, java.time.Duration timeout) {
+    return real.handOver(successor, timeout);
+  }
+
   void changed(CandidateContext real) {
     real.changed();
   }
@@ -136,6 +140,11 @@ class ForwardingBackend extends ForwardingElectionBackend {
       @Override
       public CompletionStage<Void> release() {
         return ForwardingBackend.this.release(real);
+      }
+
+      @Override
+      public CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+        return ForwardingBackend.this.handOver(real, successor, timeout);
       }
 
       @Override

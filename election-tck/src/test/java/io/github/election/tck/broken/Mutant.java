@@ -399,6 +399,35 @@ public enum Mutant {
     }
   },
 
+  /** A handover ignores the name: the store's next candidate in line leads (the SPI's default). */
+  HANDOVER_IGNORES_NAME("H1") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Void> handOver(Candidate real, String successor,
+            java.time.Duration timeout) {
+          return real.release();
+        }
+      });
+    }
+  },
+
+  /** A handover to a name nobody has never lets the others lead: the leader keeps its lease. */
+  HANDOVER_WAITS_FOR_THE_NAME("H2") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Void> handOver(Candidate real, String successor,
+            java.time.Duration timeout) {
+          return successor.startsWith("c") ? real.handOver(successor, timeout)
+              : CompletableFuture.completedFuture(null);
+        }
+      });
+    }
+  },
+
   /** An observer reports each leader with the term after its own. */
   OBSERVER_SHIFTS_TERMS("O1") {
     @Override
