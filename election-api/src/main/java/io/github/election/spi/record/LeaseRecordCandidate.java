@@ -135,7 +135,23 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       // (after the engine's hold-off) starts a new period with a new term
       leadingTerm = 0;
     }
-    return run("release", () -> doRelease(start + releaseBudgetNanos));
+    return run("release", () -> doRelease(start + releaseBudgetNanos, null, null));
+  }
+
+  /**
+   * Releases with the record naming {@code successor} as its preferred holder and {@code
+   * timeout} as its lease duration: the successor takes it at once, the others only once they
+   * have seen the record unchanged for that long.
+   */
+  @Override
+  public CompletionStage<Void> handOver(String successor, Duration timeout) {
+    long start = ticker.read();
+    synchronized (this) {
+      cancelWakeUp();
+      leadingTerm = 0;
+    }
+    return run("handover", () -> doRelease(start + releaseBudgetNanos,
+        Objects.requireNonNull(successor, "successor"), timeout));
   }
 
   @Override
@@ -153,7 +169,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       log.debug("{}: the store failed to free what it holds", label, e);
       freed = CompletableFuture.completedFuture(null);
     }
-    run("leave", () -> doRelease(start + releaseBudgetNanos)).whenComplete((v, e) -> {
+    run("leave", () -> doRelease(start + releaseBudgetNanos, null, null)).whenComplete((v, e) -> {
       if (e == null) {
         released.complete(null);
       } else {
@@ -285,6 +301,14 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
           wakeUpIn(expiresIn + WAKE_SLACK_NANOS);
           return following(holder, record.term());
         }
+        String preferred = record.preferredHolder();
+        if (holder == null && preferred != null && !preferred.equals(identity)
+            && expiresIn > 0) {
+          // handed over to another: leave it the record for the handover timeout
+          leadingTerm = 0;
+          wakeUpIn(expiresIn + WAKE_SLACK_NANOS);
+          return following(null, LeadershipEvent.NO_TERM);
+        }
         if (leaving) {
           return following(null, LeadershipEvent.NO_TERM);
         }
@@ -321,8 +345,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     return Observation.leading(term);
   }
 
-  private CompletionStage<Void> doRelease(long deadline) {
-    return releaseAttempt(deadline, 0).handle((v, error) -> {
+  private CompletionStage<Void> doRelease(long deadline, String successor, Duration timeout) {
+    return releaseAttempt(deadline, 0, successor, timeout).handle((v, error) -> {
       if (error == null) {
         return null;
       }
@@ -335,7 +359,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     });
   }
 
-  private CompletionStage<Void> releaseAttempt(long deadline, int attempt) {
+  private CompletionStage<Void> releaseAttempt(long deadline, int attempt, String successor,
+      Duration timeout) {
     VersionedRecord known;
     synchronized (this) {
       // first try at the version this candidate wrote last, as client-go does: one round trip;
@@ -360,8 +385,11 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
         return CompletableFuture.completedFuture(null);
       }
       Instant wall = clock.instant();
-      LeaderRecord free = new LeaderRecord(null, RELEASED_LEASE, wall, wall,
-          current.record().leaderTransitions());
+      LeaderRecord free = successor == null
+          ? new LeaderRecord(null, RELEASED_LEASE, wall, wall,
+              current.record().leaderTransitions())
+          : new LeaderRecord(null, timeout, wall, wall, current.record().leaderTransitions(),
+              successor);
       return unlessConflict(send("update", deadline, () -> store.update(current, free)))
           .thenCompose(updated -> {
             if (updated != null) {
@@ -373,7 +401,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
               return CompletableFuture.completedFuture(null);
             }
             if (attempt == 0) {
-              return releaseAttempt(deadline, 1);
+              return releaseAttempt(deadline, 1, successor, timeout);
             }
             throw new IllegalStateException("the record of " + label
                 + " changed under two releases in a row");
