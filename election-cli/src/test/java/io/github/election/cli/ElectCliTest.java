@@ -202,4 +202,45 @@ class ElectCliTest {
           .containsExactly("leader a term 1", "no leader");
     }
   }
+
+  @Nested
+  class Resign {
+
+    /**
+     * {@code elect resign --to} reaches the leader's process through its control socket: the
+     * named candidate leads next, though another was in line before it.
+     */
+    @Test
+    void handsLeadershipToTheNamedCandidate(@TempDir Path dir) throws Exception {
+      System.setProperty("elect.control.dir", dir.toString());
+      io.github.election.memory.InMemoryElectionStore store =
+          new io.github.election.memory.InMemoryElectionStore();
+      java.util.List<io.github.election.LeaderElection> group = new java.util.ArrayList<>();
+      try (io.github.election.spi.ElectionBackend client = store.connect()) {
+        for (String id : new String[] {"a", "b", "c"}) {
+          io.github.election.LeaderElection e = io.github.election.LeaderElection
+              .builder(client).name("jobs").identity(id).build();
+          group.add(e);
+          e.start();
+          assertThat(e.await(v -> v.state() != io.github.election.LeadershipState.UNKNOWN,
+              java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        io.github.election.LeaderElection a = group.get(0);
+        assertThat(a.isLeader()).as("a, the first, leads").isTrue();
+        try (ControlSocket control = ControlSocket.open(a, new PrintWriter(new StringWriter()))) {
+          Run run = Run.of("resign", "--election", "jobs", "--to", "c");
+          assertThat(run.code()).as(run.all()).isEqualTo(Elect.OK);
+          assertThat(run.out()).isEqualTo(ProcessHandle.current().pid() + " ok\n");
+          assertThat(group.get(2).await(io.github.election.LeadershipEvent::isLeader,
+              java.time.Duration.ofSeconds(10))).as("c leads").isTrue();
+          assertThat(Run.of("resign", "--election", "other").code()).as("no process of it")
+              .isEqualTo(Elect.FAILURE);
+        }
+        assertThat(dir).isEmptyDirectory();
+      } finally {
+        group.forEach(io.github.election.LeaderElection::close);
+        System.clearProperty("elect.control.dir");
+      }
+    }
+  }
 }
