@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Release</b> as client-go does it: no holder, a lease duration of one second, both times
  * now, the transitions kept; so the others take over at once. The hold-off after a resign (rule
  * C2) is the engine's.
+ *
+ * <p><b>Handover to a named candidate</b> ({@link #handOver}): the release names the successor
+ * as {@link LeaderRecord#preferredHolder()} and carries the handover timeout as its lease
+ * duration. The successor takes the record at once; the others leave it to the successor until
+ * they have seen that record unchanged for the timeout, and the candidate that handed over for a
+ * retry period longer, so that, when the name has no candidate, another one takes it first.
  */
 final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
 
@@ -76,6 +82,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private final Duration leaseDuration;
   private final long leaseNanos;
   private final long renewNanos;
+  private final long retryNanos;
   private final long pollBudgetNanos;
   private final long releaseBudgetNanos;
 
@@ -95,6 +102,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private String deniedReason;
   /** The record as this candidate last wrote it while taking or keeping it; null otherwise. */
   private VersionedRecord ownWrite;
+  /** The version of the record this candidate last wrote to hand over to another; or null. */
+  private String handedOverVersion;
 
   /**
    * @param clock the wall clock for the record's acquire and renew times only
@@ -114,6 +123,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     this.leaseDuration = s.leaseDuration();
     this.leaseNanos = leaseDuration.toNanos();
     this.renewNanos = s.renewDeadline().toNanos();
+    this.retryNanos = s.retryPeriod().toNanos();
     this.pollBudgetNanos = renewNanos / 2;
     this.releaseBudgetNanos = renewNanos / 4 * 3;
   }
@@ -302,12 +312,17 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
           return following(holder, record.term());
         }
         String preferred = record.preferredHolder();
-        if (holder == null && preferred != null && !preferred.equals(identity)
-            && expiresIn > 0) {
-          // handed over to another: leave it the record for the handover timeout
-          leadingTerm = 0;
-          wakeUpIn(expiresIn + WAKE_SLACK_NANOS);
-          return following(null, LeadershipEvent.NO_TERM);
+        if (holder == null && preferred != null && !preferred.equals(identity)) {
+          // handed over to another: leave it the record for the handover timeout; the one that
+          // handed over saw the record first (it wrote it), so it waits a retry period longer,
+          // letting the others take it first when the name has no candidate (rule C2)
+          long left = current.version().equals(handedOverVersion) ? expiresIn + retryNanos
+              : expiresIn;
+          if (left > 0) {
+            leadingTerm = 0;
+            wakeUpIn(left + WAKE_SLACK_NANOS);
+            return following(null, LeadershipEvent.NO_TERM);
+          }
         }
         if (leaving) {
           return following(null, LeadershipEvent.NO_TERM);
@@ -395,6 +410,9 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
             if (updated != null) {
               synchronized (this) {
                 observe(updated, ticker.read());
+                if (successor != null) {
+                  handedOverVersion = updated.version();
+                }
               }
               freed();
               log.debug("{}: released", label);

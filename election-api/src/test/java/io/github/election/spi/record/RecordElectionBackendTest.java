@@ -124,6 +124,8 @@ class RecordElectionBackendTest {
     assertThat(record.record().holderIdentity()).as("before the timeout").isNull();
     ticks.addAndGet(P.toNanos());
     record.watchers().forEach(RecordStore.Watcher::recordMayHaveChanged);
-    await().atMost(Duration.ofSeconds(10)).until(() -> a.isLeader() || b.isLeader());
+    // b takes it; a, which handed over, waits a retry period longer (C2)
+    awaitView(b, v -> v.isLeader() && v.term() == 2);
+    awaitView(a, following("b", 2));
   }
 }
