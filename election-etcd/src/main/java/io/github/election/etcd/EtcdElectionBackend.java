@@ -264,20 +264,29 @@ public final class EtcdElectionBackend implements ElectionBackend {
         if (left.get() || closed.get() || current.get() != null) {
           return;
         }
-        io.etcd.jetcd.Watch.Watcher[] self = new io.etcd.jetcd.Watch.Watcher[1];
+        java.util.concurrent.atomic.AtomicReference<io.etcd.jetcd.Watch.Watcher> self =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicBoolean over = new AtomicBoolean();
         Runnable ended = () -> {
-          if (self[0] != null && current.compareAndSet(self[0], null)) {
-            self[0].close();
+          over.set(true); // may come before watch() returned: checked below
+          io.etcd.jetcd.Watch.Watcher mine = self.get();
+          if (mine != null && current.compareAndSet(mine, null)) {
+            mine.close();
           }
           if (!left.get()) {
             context.changed();
           }
         };
-        self[0] = client().getWatchClient().watch(prefix,
+        io.etcd.jetcd.Watch.Watcher w = client().getWatchClient().watch(prefix,
             io.etcd.jetcd.options.WatchOption.builder().isPrefix(true).withCreateNotify(true)
                 .withRequireLeader(true).build(),
             io.etcd.jetcd.Watch.listener(r -> context.changed(), e -> ended.run(), ended));
-        current.set(self[0]);
+        self.set(w);
+        if (over.get()) {
+          w.close(); // ended already: the next round starts another
+        } else {
+          current.set(w);
+        }
       }
     };
     return new io.github.election.spi.Onlooker(this, context, ensure, () -> {
