@@ -282,10 +282,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
                 .withRequireLeader(true).build(),
             io.etcd.jetcd.Watch.listener(r -> context.changed(), e -> ended.run(), ended));
         self.set(w);
-        if (over.get()) {
+        current.set(w);
+        if (over.get() && current.compareAndSet(w, null)) {
           w.close(); // ended already: the next round starts another
-        } else {
-          current.set(w);
         }
       }
     };
