@@ -59,6 +59,9 @@ final class Engine implements LeaderElection {
   private final Duration drainTimeout;
   private final TransitionRecorder recorder;
   private final LeaderTask leaderTask;
+  /** An observer's engine: its candidate comes from {@link ElectionBackend#observe}, never leads. */
+  private final boolean observing;
+  private final Duration handoverTimeout;
   private final long renewNanos;
   private final long retryNanos;
   /** The bound of every call to the candidate and of every hold-off round: R / 2. */
@@ -101,6 +104,19 @@ final class Engine implements LeaderElection {
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
       LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder) {
+    this(settings, backend, ticker, userExecutor, leaderTask, drainTimeout, recorder, false,
+        settings.retryPeriod());
+  }
+
+  /**
+   * @param observing whether this engine follows the election without taking part
+   * @param handoverTimeout how long the others leave leadership to a named successor
+   */
+  Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
+      LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder,
+      boolean observing, Duration handoverTimeout) {
+    this.observing = observing;
+    this.handoverTimeout = handoverTimeout;
     this.settings = settings;
     this.backend = backend;
     this.ticker = ticker;
@@ -139,7 +155,9 @@ final class Engine implements LeaderElection {
         threads = SharedThreads.acquire();
       }
       try {
-        candidate = Objects.requireNonNull(backend.join(context), "backend.join returned null");
+        candidate = observing
+            ? Objects.requireNonNull(backend.observe(context), "backend.observe returned null")
+            : Objects.requireNonNull(backend.join(context), "backend.join returned null");
       } catch (RuntimeException e) {
         SharedThreads.release(threads);
         threads = null;
@@ -153,7 +171,8 @@ final class Engine implements LeaderElection {
         }, label, drainTimeout, threads.scheduler);
       }
       lifecycle = Lifecycle.STARTED;
-      log.info("{}: started on {} ({})", label, backend.name(), settings);
+      log.info("{}: {} on {} ({})", label, observing ? "observing" : "started", backend.name(),
+          settings);
       requestPoll();
     }
   }
@@ -236,6 +255,21 @@ final class Engine implements LeaderElection {
 
   @Override
   public void resign() {
+    resign(null, "resigned");
+  }
+
+  @Override
+  public void resign(String successor) {
+    SettingValues.requireText(successor, "successor", ElectionSettings.MAX_IDENTITY_LENGTH);
+    if (successor.equals(settings.identity())) {
+      throw new IllegalArgumentException("successor '" + SettingValues.printable(successor)
+          + "' is this candidate itself; name another candidate, or call resign()");
+    }
+    resign(successor, "handed over to " + SettingValues.printable(successor));
+  }
+
+  /** Resigns, handing over to successor when it is not null. */
+  private void resign(String successor, String done) {
     Candidate c;
     synchronized (lock) {
       if (lifecycle != Lifecycle.STARTED) {
@@ -253,7 +287,8 @@ final class Engine implements LeaderElection {
     try {
       drainWork();
       holdPolls(false);
-      awaitStore(c.release(), "release");
+      awaitStore(successor == null ? c.release() : c.handOver(successor, handoverTimeout),
+          successor == null ? "release" : "handover");
     } finally {
       synchronized (lock) {
         yielding = false;
@@ -264,8 +299,8 @@ final class Engine implements LeaderElection {
         requestPoll();
       }
     }
-    log.info("{}: resigned; not taking part again for {} or until another candidate leads", label,
-        SettingValues.format(settings.retryPeriod()));
+    log.info("{}: {}; not taking part again for {} or until another candidate leads", label,
+        done, SettingValues.format(settings.retryPeriod()));
   }
 
   @Override
@@ -609,6 +644,10 @@ final class Engine implements LeaderElection {
       return false;
     }
     if (o.kind() == Observation.Kind.LEADING) {
+      if (observing) {
+        log.warn("{}: the backend's observer reported leadership; ignoring the answer", label);
+        return false;
+      }
       if (yielding) {
         return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
       }

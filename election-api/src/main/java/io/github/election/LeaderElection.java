@@ -122,6 +122,27 @@ public interface LeaderElection extends AutoCloseable {
   void resign();
 
   /**
+   * Hands leadership over to the candidate named {@code successor}: as {@link #resign()}, but
+   * the store is told who is to lead next. If {@code successor} is an open candidate of the
+   * election that can reach the store, it leads next, within the store's handover bound, and
+   * no other candidate leads in between; if it is not (an unknown name, a candidate that left),
+   * another candidate may lead after the {@linkplain Builder#handoverTimeout handover timeout}
+   * at most (ZooKeeper, etcd and the in-memory store do not wait: they see at once that the name
+   * has no candidate). A successor that crashed while its session or lease still runs leads in
+   * the store until it runs out, as a crashed leader does. Does nothing in the store if this
+   * candidate does not lead. Blocks as {@link #resign()} does.
+   *
+   * <p>The typical use: a rolling update hands leadership once to a replica that was updated
+   * already, instead of letting it pass through every old one.
+   *
+   * @param successor the identity of the candidate to lead next
+   * @throws IllegalArgumentException if successor is blank, too long, holds a forbidden
+   *     character, or is this candidate's own identity
+   * @throws IllegalStateException if not started, or closed
+   */
+  void resign(String successor);
+
+  /**
    * Leaves the election: leaves {@code LEADER}, interrupts the leader work and waits for it (up
    * to the drain timeout), releases leadership and candidacy in the store, tells every listener
    * the final {@code UNKNOWN} view (waiting up to the drain timeout for listeners that are
@@ -198,6 +219,7 @@ public interface LeaderElection extends AutoCloseable {
     private Duration renewDeadline = DEFAULT_RENEW_DEADLINE;
     private Duration retryPeriod = DEFAULT_RETRY_PERIOD;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Duration handoverTimeout;
     private Ticker ticker = Ticker.system();
     private Executor notificationExecutor;
     private LeaderTask leaderTask;
@@ -282,6 +304,19 @@ public interface LeaderElection extends AutoCloseable {
       return this;
     }
 
+    /**
+     * How long, after {@link LeaderElection#resign(String)}, the other candidates leave the
+     * leadership to the named successor before any of them may take it (default: the retry
+     * period P): the longest a wrong name can keep the election leaderless, plus the store's
+     * handover bound. Stores that see at once that the name has no candidate do not wait.
+     *
+     * @throws IllegalArgumentException if zero, negative or longer than one day
+     */
+    public Builder handoverTimeout(Duration handoverTimeout) {
+      this.handoverTimeout = SettingValues.requireDuration(handoverTimeout, "handoverTimeout");
+      return this;
+    }
+
     /** The monotonic clock of the deadlines (default {@link Ticker#system()}). */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -321,15 +356,22 @@ public interface LeaderElection extends AutoCloseable {
      *     the value
      */
     public LeaderElection build() {
+      return engine(false);
+    }
+
+    /** The engine of a candidate, or of an observer (identity "observer-" + default). */
+    Engine engine(boolean observing) {
       if (name == null) {
         throw new IllegalStateException("name is required: call name(...) before build()");
       }
-      ElectionSettings settings = new ElectionSettings(name,
-          identity != null ? identity : defaultIdentity(), leaseDuration, renewDeadline,
+      String id = identity != null ? identity
+          : (observing ? "observer-" : "") + defaultIdentity();
+      ElectionSettings settings = new ElectionSettings(name, id, leaseDuration, renewDeadline,
           retryPeriod);
       backend.validate(settings);
-      return new Engine(settings, backend, ticker, notificationExecutor, leaderTask,
-          drainTimeout, recorder);
+      return new Engine(settings, backend, ticker, notificationExecutor,
+          observing ? null : leaderTask, drainTimeout, recorder, observing,
+          handoverTimeout != null ? handoverTimeout : retryPeriod);
     }
   }
 }

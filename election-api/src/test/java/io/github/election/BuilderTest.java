@@ -54,6 +54,8 @@ class BuilderTest {
         .hasMessage("retryPeriod must be positive, got -1ns");
     assertThatThrownBy(() -> b.drainTimeout(Duration.ofSeconds(-1)))
         .hasMessage("drainTimeout must not be negative, got -1s");
+    assertThatThrownBy(() -> b.handoverTimeout(Duration.ZERO))
+        .hasMessage("handoverTimeout must be positive, got 0s");
     assertThatThrownBy(() -> b.leaseDuration(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("leaseDuration");
   }
@@ -166,5 +168,33 @@ class BuilderTest {
     assertThat(SettingValues.format(Duration.ofNanos(1500))).isEqualTo("1500ns");
     assertThat(SettingValues.format(Duration.ofNanos(2000))).isEqualTo("2us");
     assertThat(SettingValues.format(Duration.ZERO)).isEqualTo("0s");
+  }
+
+  @Test
+  void aSuccessorMustBeAnotherCandidatesIdentity() {
+    try (LeaderElection e = LeaderElection.builder(backend).name("jobs").identity("a").build()) {
+      assertThatThrownBy(() -> e.resign("a")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("successor 'a' is this candidate itself");
+      assertThatThrownBy(() -> e.resign(" ")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("successor must not be blank, got ' '");
+      assertThatThrownBy(() -> e.resign("b\nforged")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("successor 'b\\nforged' must not contain control");
+      assertThatThrownBy(() -> e.resign("b")).as("not started")
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void anObserverIsBuiltWithTheSameChecks() {
+    assertThatThrownBy(() -> LeaderObserver.builder(backend).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("name is required");
+    assertThatThrownBy(() -> LeaderObserver.builder(backend).name("jobs")
+        .retryPeriod(Duration.ofSeconds(10)).build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("retryPeriod (10s) must be shorter than renewDeadline (10s)");
+    try (LeaderObserver o = LeaderObserver.builder(backend).name("jobs").build()) {
+      assertThat(o.current().identity()).startsWith("observer-");
+      assertThat(o.current().state()).isEqualTo(LeadershipState.UNKNOWN);
+      assertThat(o.leader()).isEmpty();
+    }
   }
 }

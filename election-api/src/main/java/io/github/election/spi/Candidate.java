@@ -54,6 +54,24 @@ public interface Candidate {
   CompletionStage<Void> release();
 
   /**
+   * Gives up leadership in the store so that the candidate named {@code successor} takes over,
+   * if this candidate holds it, and stays a candidate (as {@link #release()}). The store's
+   * protocol must make sure that, if {@code successor} is an open candidate of the election, it
+   * leads next, within the store's handover bound, and no other candidate leads in between;
+   * and that, if it is not, another candidate may lead within {@code timeout} plus that bound.
+   * The engine calls it from {@code resign(successor)}, after the leader work has returned.
+   *
+   * <p>By default a plain {@link #release()}: the next candidate in the store's order leads,
+   * whoever it is (a backend that keeps this default does not pass the kit's rules H1-H2).
+   *
+   * @param successor the identity of the candidate to lead next; never this candidate's own
+   * @param timeout how long the others may wait for {@code successor} at most
+   */
+  default CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+    return release();
+  }
+
+  /**
    * Leaves the election for good: gives up leadership if held (so that another candidate takes
    * over within one round trip, rule L2), withdraws the candidacy, and frees everything this
    * candidate holds in the store and in the process (watches, listeners, nodes, keys). Called

@@ -42,6 +42,26 @@ public interface ElectionBackend extends AutoCloseable {
   Candidate join(CandidateContext context);
 
   /**
+   * Follows an election without taking part, for a {@code LeaderObserver}: a candidate that
+   * never enrols and never writes to the store, whose every round reports {@code
+   * FOLLOWING(leader, term)} of the election's current leader (or of nobody), and which tells
+   * the engine of changes between rounds through {@link CandidateContext#changed()} from a
+   * watch, so that an observer sees a handover within the store's handover bound. The engine
+   * drives it as it drives a candidate (one call at a time, bounded, {@code leave()} once), and
+   * never calls {@code release()}.
+   *
+   * <p>By default an {@link Onlooker} without a watch: each round is one {@link #inspect}, so
+   * changes are seen at the next round (every P). A backend with watches overrides this.
+   *
+   * @param context the observer's side of the engine; its identity only names it in logs
+   * @return the observing candidate
+   * @throws IllegalStateException if this backend was closed
+   */
+  default Candidate observe(CandidateContext context) {
+    return new Onlooker(this, context, () -> { }, () -> { });
+  }
+
+  /**
    * Looks at who leads an election without taking part in it (for status commands and
    * dashboards). The answer is a snapshot and may be stale by the time it is read.
    *

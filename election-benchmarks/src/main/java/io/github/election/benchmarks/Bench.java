@@ -182,6 +182,9 @@ public final class Bench {
               o.p1Runs());
           results.p1Settled.put(store, HandoverBench.measure(s, true, o.p1Warmup(), o.p1Runs(),
               "s"));
+          progress("P1 %s: handover to a named candidate, ours, followers settled (%d runs)",
+              store, o.p1Runs());
+          results.p1Named.put(store, HandoverBench.measureNamed(s, o.p1Warmup(), o.p1Runs()));
           if (s.ours().enrolled("none") >= 0) {
             progress("P1 %s: graceful handover, followers just joined (%d runs per side)",
                 store, o.p1Runs());
@@ -281,6 +284,8 @@ public final class Bench {
   static final class Results {
     final Map<String, Samples[]> p1Settled = new LinkedHashMap<>();
     final Map<String, Samples[]> p1Fresh = new LinkedHashMap<>();
+    /** Ours only: the handover to a named candidate, followers settled. */
+    final Map<String, Samples> p1Named = new LinkedHashMap<>();
     final Map<String, Samples[]> p2 = new LinkedHashMap<>();
     final Map<String, ScaleBench.Result[]> p4 = new LinkedHashMap<>();
     final Map<String, String[]> sides = new LinkedHashMap<>();
@@ -352,6 +357,35 @@ public final class Bench {
         }
       }
       report.json.put("P1_gracefulHandover", rows);
+      namedTable(report, o);
+    }
+
+    /** Ours only: resign(successor) beside ours' plain resign (P1, followers settled). */
+    private void namedTable(Report report, Options o) {
+      if (p1Named.isEmpty()) {
+        return;
+      }
+      Report.Table t = report.table("P1 handover to a named candidate",
+          "(ours only, the raw clients have none: the leader calls resign(successor) naming "
+              + "the follower that joined last -> that follower told LEADER; " + o.p1Runs()
+              + " runs, followers settled; beside ours' plain resign of P1)",
+          "store", "named p50", "named p99", "resign p50", "resign p99", "named/resign p50",
+          "runs where another led or none");
+      List<Object> rows = new ArrayList<>();
+      for (Map.Entry<String, Samples> e : p1Named.entrySet()) {
+        Samples n = e.getValue();
+        Samples[] plain = p1Settled.get(e.getKey());
+        t.row(e.getKey(), Samples.ms(n.median()), Samples.ms(n.p99()),
+            plain == null ? "-" : Samples.ms(plain[0].median()),
+            plain == null ? "-" : Samples.ms(plain[0].p99()),
+            plain == null ? "-" : Samples.ratio(n.median() / plain[0].median()),
+            Integer.toString(n.failures()));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("store", e.getKey());
+        m.put("named", samplesJson(n, sides.get(e.getKey())[0]));
+        rows.add(m);
+      }
+      report.json.put("P1_handoverToNamed", rows);
     }
 
     private void failoverTable(Report report) {

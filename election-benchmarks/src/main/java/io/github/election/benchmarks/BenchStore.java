@@ -227,6 +227,14 @@ public interface BenchStore extends AutoCloseable {
      */
     void giveUp();
 
+    /**
+     * Hands leadership over to the candidate of identity {@code successor} (ours: {@code
+     * resign(successor)}); the raw clients have no such call.
+     */
+    default void giveUpTo(String successor) {
+      throw new UnsupportedOperationException("no handover to a named candidate");
+    }
+
     /** Leaves the election for good (nothing if {@link #giveUp()} already did). */
     void close();
   }

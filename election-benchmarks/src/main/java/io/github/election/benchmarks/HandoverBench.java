@@ -101,17 +101,35 @@ final class HandoverBench {
       return until(wait, () -> side.enrolled(election) == 3);
     }
 
-    /** The leader gives up; the time until another candidate is told it leads, or -1. */
-    long handover() {
+    /**
+     * The leader gives up (when {@code named}, to the follower that joined last); the time until
+     * another candidate (the named one) is told it leads, or -1.
+     */
+    long handover(boolean named) {
       Run r = new Run(leaderSlot, System.nanoTime());
       run = r;
-      joined[leaderSlot].giveUp();
+      int successor = -1;
+      for (int s = 0; s < 3; s++) {
+        if (s != leaderSlot) {
+          successor = s;
+        }
+      }
+      if (named) {
+        joined[leaderSlot].giveUpTo(joined[successor].identity());
+      } else {
+        joined[leaderSlot].giveUp();
+      }
       try {
         if (!r.done.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
           return -1;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        return -1;
+      }
+      if (named && r.winner != successor) {
+        Bench.progress("P1 named %s: %s led, not the named %s", side.label(),
+            r.winner < 0 ? "nobody" : joined[r.winner].identity(), joined[successor].identity());
         return -1;
       }
       return r.at.get() - r.t0;
@@ -206,58 +224,80 @@ final class HandoverBench {
    */
   static Samples[] measure(BenchStore store, boolean settled, int warmup, int runs,
       String tag) {
+    return measure(store, settled, false, warmup, runs, tag);
+  }
+
+  /**
+   * Ours only, followers settled: the leader hands over to the follower that joined last
+   * ({@code resign(successor)}), beside P1. Returns {ours}.
+   */
+  static Samples measureNamed(BenchStore store, int warmup, int runs) {
+    return measure(store, true, true, warmup, runs, "n")[0];
+  }
+
+  private static Samples[] measure(BenchStore store, boolean settled, boolean named,
+      int warmup, int runs, String tag) {
     Duration wait = store.timings().electionBound().plusSeconds(5);
     boolean perRun = store.storePerRun();
     Group ours = new Group(store.ours(), "h-" + tag + "-o", wait);
-    Group raw = new Group(store.raw(), "h-" + tag + "-r", wait);
+    Group raw = named ? null : new Group(store.raw(), "h-" + tag + "-r", wait);
     try {
       if (!perRun) {
         ours.open();
-        raw.open();
+        if (!named) {
+          raw.open();
+        }
       }
       for (int i = -warmup; i < runs; i++) {
         if (perRun) {
           store.renew();
           ours = new Group(store.ours(), "h-" + tag + "-o", wait).adopt(ours.samples);
-          raw = new Group(store.raw(), "h-" + tag + "-r", wait).adopt(raw.samples);
           ours.open();
-          raw.open();
+          if (!named) {
+            raw = new Group(store.raw(), "h-" + tag + "-r", wait).adopt(raw.samples);
+            raw.open();
+          }
         }
-        List<Group> order = (i & 1) == 0 ? List.of(ours, raw) : List.of(raw, ours);
+        List<Group> order = named ? List.of(ours)
+            : (i & 1) == 0 ? List.of(ours, raw) : List.of(raw, ours);
         if (settled) {
           // both sides' followers join and settle together, then each hands over in turn
           for (Group g : order) {
             g.joinFollowers();
           }
-          boolean[] enrolled = new boolean[2];
-          for (int k = 0; k < 2; k++) {
+          boolean[] enrolled = new boolean[order.size()];
+          for (int k = 0; k < order.size(); k++) {
             enrolled[k] = order.get(k).awaitEnrolled();
           }
           Background.sleep(SETTLE_MILLIS);
-          for (int k = 0; k < 2; k++) {
-            one(order.get(k), enrolled[k], i >= 0, perRun);
+          for (int k = 0; k < order.size(); k++) {
+            one(order.get(k), enrolled[k], i >= 0, perRun, named);
           }
         } else {
           for (Group g : order) {
             g.joinFollowers();
-            one(g, g.awaitEnrolled(), i >= 0, perRun);
+            one(g, g.awaitEnrolled(), i >= 0, perRun, false);
           }
         }
         if (i >= 0 && (i + 1) % 10 == 0) {
           Bench.progress("P1 %s %s: %d/%d runs, ours median %s, raw median %s", store.store(),
-              settled ? "settled" : "fresh", i + 1, runs, Samples.ms(ours.samples.median()),
-              Samples.ms(raw.samples.median()));
+              named ? "named" : settled ? "settled" : "fresh", i + 1, runs,
+              Samples.ms(ours.samples.median()),
+              named ? "-" : Samples.ms(raw.samples.median()));
         }
       }
     } finally {
       ours.close();
-      raw.close();
+      if (raw != null) {
+        raw.close();
+      }
     }
-    return new Samples[] {ours.samples, raw.samples};
+    return new Samples[] {ours.samples, raw == null ? null : raw.samples};
   }
 
-  private static void one(Group g, boolean enrolled, boolean record, boolean perRun) {
-    long took = enrolled ? g.handover() : -1;
+  private static void one(Group g, boolean enrolled, boolean record, boolean perRun,
+      boolean named) {
+    long took = enrolled ? g.handover(named) : -1;
     if (record) {
       if (took >= 0) {
         g.samples.add(took);

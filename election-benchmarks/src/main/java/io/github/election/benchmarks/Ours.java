@@ -56,6 +56,11 @@ public final class Ours {
     }
 
     @Override
+    public void giveUpTo(String successor) {
+      election.resign(successor);
+    }
+
+    @Override
     public void close() {
       election.close();
     }

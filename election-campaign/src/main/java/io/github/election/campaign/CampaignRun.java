@@ -200,7 +200,7 @@ final class CampaignRun {
    * candidates that run in processes of their own (those of a store that other processes reach).
    */
   static Set<Fault> injectable(StoreHarness store) {
-    Set<Fault> out = EnumSet.of(Fault.RESIGN);
+    Set<Fault> out = EnumSet.of(Fault.RESIGN, Fault.HANDOVER_TO);
     out.addAll(store.faults());
     if (store.reachableFromOtherProcesses()) {
       out.add(Fault.PAUSE);
@@ -219,7 +219,8 @@ final class CampaignRun {
 
     long d = timings.leaseDuration().toNanos();
     long p = timings.retryPeriod().toNanos();
-    Candidate target = target(kind == Fault.RESIGN || atLeader, pick,
+    Candidate target = target(kind == Fault.RESIGN || kind == Fault.HANDOVER_TO || atLeader,
+        pick,
         kind == Fault.EXPIRE);
     String targetName = target.who();
     long hold;
@@ -249,6 +250,11 @@ final class CampaignRun {
     Entry.Builder fault = Entry.at(System.nanoTime(), Entry.RUNNER, "fault")
         .put("id", id).put("fault", kind.option()).put("target", targetName)
         .put("holdMs", hold / 1_000_000L);
+    String successor = null;
+    if (kind == Fault.HANDOVER_TO) {
+      successor = successorOf(target, pick, quietFraction); // no draw of its own: seeds replay
+      fault.put("successor", successor);
+    }
     try {
       switch (kind) {
         case CRASH:
@@ -286,11 +292,14 @@ final class CampaignRun {
           break;
         case EXPIRE:
         case RESIGN:
+        case HANDOVER_TO:
           long injected = System.nanoTime();
           history.add(fault.build());
           try {
             if (kind == Fault.EXPIRE) {
               target.expire();
+            } else if (kind == Fault.HANDOVER_TO) {
+              target.resign(successor);
             } else {
               target.resign();
             }
@@ -350,6 +359,24 @@ final class CampaignRun {
    * has heard from the store if any (a replacement that is still starting has no session yet).
    * A fault that needs a session falls back to the leader when no other has one.
    */
+  /**
+   * The identity a handover goes to: another live candidate's, or (a fifth of the time, or
+   * when there is no other) a name that no candidate has.
+   */
+  private String successorOf(Candidate leader, int pick, double chance) {
+    List<String> others = new ArrayList<>();
+    for (Candidate c : candidates) {
+      String identity = c.who().substring(0, c.who().indexOf('#'));
+      if (c != leader && !identity.equals(leader.who().substring(0, leader.who().indexOf('#')))) {
+        others.add(identity);
+      }
+    }
+    if (others.isEmpty() || chance < 0.2) {
+      return "nobody-" + pick;
+    }
+    return others.get(Math.floorMod(pick >> 3, others.size()));
+  }
+
   private Candidate target(boolean atLeader, int pick, boolean needsSession) {
     List<String> leaders = history.leaders();
     List<String> known = history.known();

@@ -32,6 +32,9 @@ interface Candidate {
   /** Resigns leadership; returns once done. */
   void resign();
 
+  /** Hands leadership over to the candidate of identity {@code successor}; returns once done. */
+  void resign(String successor);
+
   /** Closes the election gracefully and ends the candidate; writes its {@code exit} entry. */
   void close();
 }

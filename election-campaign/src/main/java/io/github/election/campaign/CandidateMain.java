@@ -127,6 +127,10 @@ public final class CandidateMain {
 
   private String obey(String cmd, LeaderElection election) {
     try {
+      if (cmd.startsWith("resign-to ")) {
+        election.resign(cmd.substring("resign-to ".length()));
+        return "ok";
+      }
       switch (cmd) {
         case "resign":
           election.resign();

@@ -498,7 +498,8 @@ final class Checker {
 
     /** Whether this fault ends the F4 window of {@code who}: a fault of it or of the store. */
     boolean touches(String who) {
-      return kind != Fault.RESIGN && (ofStore() || target.equals(who));
+      return kind != Fault.RESIGN && kind != Fault.HANDOVER_TO
+          && (ofStore() || target.equals(who));
     }
 
     String describe() {
@@ -559,7 +560,8 @@ final class Checker {
     for (Injection f : faults) {
       // a fault that could not be injected as drawn opens no window (what it did is unknown),
       // but still ends the windows it touches, below; a resign is not a fault here
-      if (!f.injected() || f.kind() == Fault.RESIGN || f.heal() == Long.MAX_VALUE
+      if (!f.injected() || f.kind() == Fault.RESIGN || f.kind() == Fault.HANDOVER_TO
+          || f.heal() == Long.MAX_VALUE
           || f.heal() >= closing) {
         continue;
       }

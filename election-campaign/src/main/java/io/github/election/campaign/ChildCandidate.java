@@ -199,6 +199,11 @@ final class ChildCandidate implements Candidate {
   }
 
   @Override
+  public void resign(String successor) {
+    command("resign-to " + successor, 30);
+  }
+
+  @Override
   public void close() {
     endHow = "closed";
     if (process.isAlive()) {

@@ -78,6 +78,11 @@ final class LocalCandidate implements Candidate {
   }
 
   @Override
+  public void resign(String successor) {
+    election.resign(successor);
+  }
+
+  @Override
   public void close() {
     election.close();
     link.close();

@@ -23,7 +23,8 @@ import picocli.CommandLine;
  */
 @Command(name = "elect", mixinStandardHelpOptions = true, version = "elect 0.1.0",
     description = "Leader election on ZooKeeper, etcd, Kubernetes or PostgreSQL from the command line.",
-    subcommands = {DemoCommand.class, RunCommand.class, StatusCommand.class, ServeCommand.class},
+    subcommands = {DemoCommand.class, RunCommand.class, StatusCommand.class, ServeCommand.class,
+        ResignCommand.class},
     footer = {"", "Backends by URI: zookeeper://host:2181/path, etcd://host:2379, "
         + "kubernetes:///namespace, postgresql://user@host:5432/database, "
         + "memory://name (in-process).",

@@ -89,9 +89,11 @@ final class RunCommand implements Callable<Integer> {
       store.close(); // refused settings: nothing stays open
       throw e;
     }
+    ControlSocket control = ControlSocket.open(election, err);
     AtomicBoolean closed = new AtomicBoolean();
     Runnable shutdown = () -> {
       if (closed.compareAndSet(false, true)) {
+        control.close();
         election.close();
         store.close();
       }

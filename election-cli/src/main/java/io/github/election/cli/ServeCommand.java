@@ -87,8 +87,10 @@ final class ServeCommand implements Callable<Integer> {
     httpThreads.allowCoreThreadTimeOut(true);
     http.setExecutor(httpThreads);
     http.createContext("/", x -> handle(x, election));
+    ControlSocket control = ControlSocket.open(election, err);
     CountDownLatch stopped = new CountDownLatch(1);
     Runnable shutdown = () -> {
+      control.close();
       http.stop(0);
       httpThreads.shutdownNow();
       election.close();

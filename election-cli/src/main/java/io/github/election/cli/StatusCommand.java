@@ -1,8 +1,11 @@
 package io.github.election.cli;
 
 import io.github.election.ElectionBackends;
+import io.github.election.LeaderObserver;
+import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.SettingValues;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +13,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,10 +42,26 @@ final class StatusCommand implements Callable<Integer> {
       description = "How long to wait for the store (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
+  @Option(names = "--watch", description = "Keep following the election without taking part "
+      + "(a watch on the store, no writes): one line per change of leader, term or state, "
+      + "until interrupted or --changes lines were printed")
+  boolean watch;
+
+  @Option(names = "--changes", paramLabel = "N", defaultValue = "0",
+      description = "With --watch: stop after N lines (default: never)")
+  int changes;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (changes < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--changes must not be negative, got " + changes);
+    }
+    if (watch) {
+      return watch(out);
+    }
     try (ElectionBackend store = ElectionBackends.open(backend.required())) {
       LeaderInfo info;
       try {
@@ -73,6 +93,38 @@ final class StatusCommand implements Callable<Integer> {
       out.printf("term:     %d%n", info.term());
       info.since().ifPresent(s -> out.printf("since:    %s (%s ago)%n", s,
           human(Duration.between(s, Instant.now()))));
+      return Elect.OK;
+    }
+  }
+
+  /**
+   * Follows the election with a {@link LeaderObserver} and prints one line per view from the
+   * first look on: the time, then {@code leader NAME term N}, {@code no leader}, or {@code
+   * unknown} (the store did not answer for the renew deadline).
+   */
+  private int watch(PrintWriter out) throws InterruptedException {
+    java.util.concurrent.Semaphore printed = new java.util.concurrent.Semaphore(0);
+    try (ElectionBackend store = ElectionBackends.open(backend.required());
+         LeaderObserver observer = LeaderObserver.builder(store).name(election).build()) {
+      io.github.election.Subscription lines = observer.subscribe(e -> {
+        if (e.sequence() == 0) {
+          return; // the view before the first look
+        }
+        String what = e.state() == LeadershipState.UNKNOWN ? "unknown"
+            : e.leader().map(l -> "leader " + SettingValues.printable(l) + " term " + e.term())
+                .orElse("no leader");
+        synchronized (out) {
+          out.printf("%s %s%n", Instant.now(), what);
+          out.flush();
+        }
+        printed.release();
+      });
+      observer.start();
+      if (changes == 0) {
+        new java.util.concurrent.CountDownLatch(1).await(); // until interrupted (SIGINT)
+      }
+      printed.acquire(changes);
+      lines.close(); // not the final view that close() tells
       return Elect.OK;
     }
   }

@@ -164,4 +164,83 @@ class ElectCliTest {
           .contains("ELECT_BACKEND");
     }
   }
+
+  @Nested
+  class StatusWatch {
+
+    /**
+     * {@code status --watch} follows an election without taking part (no record of its own):
+     * a line when it first looks (a leads), one when the leader left.
+     */
+    @Test
+    void printsEveryChangeOfLeader() throws Exception {
+      io.github.election.memory.InMemoryElectionStore store =
+          io.github.election.memory.InMemoryElectionStore.named("status-watch");
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      try (io.github.election.spi.ElectionBackend client = store.connect()) {
+        io.github.election.LeaderElection a = io.github.election.LeaderElection.builder(client)
+            .name("jobs").identity("a").build();
+        a.start();
+        assertThat(a.await(io.github.election.LeadershipEvent::isLeader,
+            java.time.Duration.ofSeconds(10))).as("a leads").isTrue();
+        java.util.concurrent.CompletableFuture<Integer> code =
+            new java.util.concurrent.CompletableFuture<>();
+        Thread watching = new Thread(() -> code.complete(Elect.execute(
+            new PrintWriter(out, true), new PrintWriter(err, true), "status", "--backend",
+            "memory://status-watch", "--election", "jobs", "--watch", "--changes", "2")),
+            "status-watch");
+        watching.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> out.toString().contains("leader a term"));
+        assertThat(store.recordCount("jobs")).as("records: the candidate's only").isEqualTo(1);
+        a.close();
+        assertThat(code.completeOnTimeout(-1, 10, java.util.concurrent.TimeUnit.SECONDS).get())
+            .as(out + "/" + err).isEqualTo(Elect.OK);
+      }
+      assertThat(out.toString().lines().map(l -> l.substring(l.indexOf(' ') + 1)))
+          .containsExactly("leader a term 1", "no leader");
+    }
+  }
+
+  @Nested
+  class Resign {
+
+    /**
+     * {@code elect resign --to} reaches the leader's process through its control socket: the
+     * named candidate leads next, though another was in line before it.
+     */
+    @Test
+    void handsLeadershipToTheNamedCandidate(@TempDir Path dir) throws Exception {
+      System.setProperty("elect.control.dir", dir.toString());
+      io.github.election.memory.InMemoryElectionStore store =
+          new io.github.election.memory.InMemoryElectionStore();
+      java.util.List<io.github.election.LeaderElection> group = new java.util.ArrayList<>();
+      try (io.github.election.spi.ElectionBackend client = store.connect()) {
+        for (String id : new String[] {"a", "b", "c"}) {
+          io.github.election.LeaderElection e = io.github.election.LeaderElection
+              .builder(client).name("jobs").identity(id).build();
+          group.add(e);
+          e.start();
+          assertThat(e.await(v -> v.state() != io.github.election.LeadershipState.UNKNOWN,
+              java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        io.github.election.LeaderElection a = group.get(0);
+        assertThat(a.isLeader()).as("a, the first, leads").isTrue();
+        try (ControlSocket control = ControlSocket.open(a, new PrintWriter(new StringWriter()))) {
+          Run run = Run.of("resign", "--election", "jobs", "--to", "c");
+          assertThat(run.code()).as(run.all()).isEqualTo(Elect.OK);
+          assertThat(run.out()).isEqualTo(ProcessHandle.current().pid() + " ok\n");
+          assertThat(group.get(2).await(io.github.election.LeadershipEvent::isLeader,
+              java.time.Duration.ofSeconds(10))).as("c leads").isTrue();
+          assertThat(Run.of("resign", "--election", "other").code()).as("no process of it")
+              .isEqualTo(Elect.FAILURE);
+        }
+        assertThat(dir).isEmptyDirectory();
+      } finally {
+        group.forEach(io.github.election.LeaderElection::close);
+        System.clearProperty("elect.control.dir");
+      }
+    }
+  }
 }

@@ -19,6 +19,7 @@ import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -418,6 +419,90 @@ final class EtcdCandidate implements Candidate {
       }
       log.debug("{}: released {} (revision {})", label, keyName, revision);
       return null;
+    });
+  }
+
+  /**
+   * resign(successor): if leading, reads the election's keys (by create revision) and deletes,
+   * in one transaction conditioned on their create revisions, our key and the keys between it
+   * and the successor's, so that the successor's key is the first one (docs/CONTROL.md); the
+   * candidates whose keys went enrol again at the back. Without a key of the successor, or when
+   * the transaction's condition fails (a key changed meanwhile), a plain release.
+   */
+  @Override
+  public CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+    long revision;
+    synchronized (this) {
+      if (left || !leading || ownRevision == 0) {
+        return CompletableFuture.completedFuture(null);
+      }
+      revision = ownRevision;
+    }
+    CompletableFuture<GetResponse> all;
+    try {
+      all = kv().get(electionPrefixBytes, GetOption.builder().isPrefix(true)
+          .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+          .build());
+    } catch (RuntimeException e) {
+      all = CompletableFuture.failedFuture(e);
+    }
+    ByteSequence wanted = bytes(successor);
+    return backend.within(all, timeoutNanos, "handover read of " + label).thenCompose(r -> {
+      List<KeyValue> keys = r.getKvs();
+      int to = -1;
+      for (int i = 1; i < keys.size() && to < 0; i++) {
+        if (keys.get(i).getValue().equals(wanted)) {
+          to = i;
+        }
+      }
+      if (keys.isEmpty() || keys.get(0).getCreateRevision() != revision || to < 0) {
+        if (to < 0) {
+          log.info("{}: no candidate named {} in the election; releasing", label,
+              SettingValues.printable(successor));
+        }
+        return deleteIfLeading();
+      }
+      List<KeyValue> gone = keys.subList(0, to);
+      Cmp[] unchanged = new Cmp[gone.size()];
+      Op[] deletes = new Op[gone.size()];
+      for (int i = 0; i < gone.size(); i++) {
+        KeyValue kv = gone.get(i);
+        unchanged[i] = new Cmp(kv.getKey(), Cmp.Op.EQUAL,
+            CmpTarget.createRevision(kv.getCreateRevision()));
+        deletes[i] = Op.delete(kv.getKey(), DeleteOption.DEFAULT);
+      }
+      synchronized (this) {
+        if (left || ownRevision != revision) {
+          return CompletableFuture.<Void>completedFuture(null);
+        }
+        releasing = true;
+      }
+      CompletableFuture<TxnResponse> txn;
+      try {
+        txn = kv().txn().If(unchanged).Then(deletes).commit();
+      } catch (RuntimeException e) {
+        txn = CompletableFuture.failedFuture(e);
+      }
+      return backend.within(txn, timeoutNanos, "handover of " + label).handle((t, error) -> {
+        synchronized (this) {
+          releasing = false;
+          if (error == null && t.isSucceeded()) {
+            ownRevision = 0;
+            leading = false;
+          }
+        }
+        if (error != null) {
+          throw new java.util.concurrent.CompletionException(SharedLease.unwrap(error));
+        }
+        return t.isSucceeded();
+      }).thenCompose(done -> {
+        if (done) {
+          log.debug("{}: handed over to {} (deleted {} keys)", label,
+              SettingValues.printable(successor), gone.size());
+          return CompletableFuture.<Void>completedFuture(null);
+        }
+        return deleteIfLeading(); // a key changed since the read
+      });
     });
   }
 

@@ -237,6 +237,70 @@ public final class EtcdElectionBackend implements ElectionBackend {
   }
 
   /**
+   * Follows an election without taking part: each round is an {@link #inspect}, and a watch on
+   * the election's prefix asks for a round at once on every change (and once when etcd starts
+   * the watch, which covers what changed between the round's read and the watch). A watch that
+   * ended (a replaced client, compaction) is started again by the next round. No key is
+   * written and no lease is taken.
+   *
+   * @throws IllegalStateException if this backend was closed
+   * @throws IllegalArgumentException if the settings do not fit (see {@link #validate})
+   */
+  @Override
+  public Candidate observe(CandidateContext context) {
+    Objects.requireNonNull(context, "context");
+    if (closed.get()) {
+      throw new IllegalStateException(label + " is closed");
+    }
+    validate(context.settings());
+    ByteSequence prefix = ByteSequence.from(keyPrefix + "/" + context.settings().name() + "/",
+        StandardCharsets.UTF_8);
+    java.util.concurrent.atomic.AtomicReference<io.etcd.jetcd.Watch.Watcher> current =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicBoolean left = new AtomicBoolean();
+    Object lock = new Object();
+    Runnable ensure = () -> {
+      synchronized (lock) {
+        if (left.get() || closed.get() || current.get() != null) {
+          return;
+        }
+        java.util.concurrent.atomic.AtomicReference<io.etcd.jetcd.Watch.Watcher> self =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicBoolean over = new AtomicBoolean();
+        Runnable ended = () -> {
+          over.set(true); // may come before watch() returned: checked below
+          io.etcd.jetcd.Watch.Watcher mine = self.get();
+          if (mine != null && current.compareAndSet(mine, null)) {
+            mine.close();
+          }
+          if (!left.get()) {
+            context.changed();
+          }
+        };
+        io.etcd.jetcd.Watch.Watcher w = client().getWatchClient().watch(prefix,
+            io.etcd.jetcd.options.WatchOption.builder().isPrefix(true).withCreateNotify(true)
+                .withRequireLeader(true).build(),
+            io.etcd.jetcd.Watch.listener(r -> context.changed(), e -> ended.run(), ended));
+        self.set(w);
+        current.set(w);
+        if (over.get() && current.compareAndSet(w, null)) {
+          w.close(); // ended already: the next round starts another
+        }
+      }
+    };
+    return new io.github.election.spi.Onlooker(this, context, ensure, () -> {
+      io.etcd.jetcd.Watch.Watcher w;
+      synchronized (lock) {
+        left.set(true);
+        w = current.getAndSet(null);
+      }
+      if (w != null) {
+        w.close();
+      }
+    });
+  }
+
+  /**
    * Looks at who leads an election without taking part: one linearizable read of the
    * election's first key (lowest create revision), whose value is the leader's identity and
    * whose create revision is the term. etcd keys carry no wall-clock time, so {@link

@@ -82,11 +82,15 @@ final class LeaseStore implements RecordStore {
     });
   }
 
+  /** The annotation that names the candidate a release handed over to. */
+  static final String PREFERRED_HOLDER = "election.github.io/preferred-holder";
+
   @Override
   public CompletionStage<VersionedRecord> create(LeaderRecord record) {
     Lease fresh = new LeaseBuilder()
         .withNewMetadata().withName(leaseName).withNamespace(backend.namespaceName())
         .endMetadata().withSpec(encode(record, new LeaseSpec())).build();
+    annotate(fresh, record);
     return call("create", () -> seen(backend.leases(requestTimeoutMillis).resource(fresh)
         .create()));
   }
@@ -102,6 +106,7 @@ final class LeaseStore implements RecordStore {
             .withNamespace(backend.namespaceName()).withResourceVersion(current.version())
             .endMetadata().build();
     base.setSpec(encode(next, base.getSpec() != null ? base.getSpec() : new LeaseSpec()));
+    annotate(base, next);
     return call("update", () -> seen(backend.leases(requestTimeoutMillis).resource(base)
         .update()));
   }
@@ -170,10 +175,15 @@ final class LeaseStore implements RecordStore {
     LeaseSpec spec = lease.getSpec() != null ? lease.getSpec() : new LeaseSpec();
     Integer seconds = spec.getLeaseDurationSeconds();
     Integer transitions = spec.getLeaseTransitions();
+    String preferred = spec.getPreferredHolder();
+    if ((preferred == null || preferred.isEmpty()) && lease.getMetadata() != null
+        && lease.getMetadata().getAnnotations() != null) {
+      preferred = lease.getMetadata().getAnnotations().get(PREFERRED_HOLDER);
+    }
     LeaderRecord record = new LeaderRecord(spec.getHolderIdentity(),
         seconds == null ? null : Duration.ofSeconds(Math.max(0, seconds)),
         instant(spec.getAcquireTime()), instant(spec.getRenewTime()),
-        transitions == null ? 0 : Math.max(0, transitions));
+        transitions == null ? 0 : Math.max(0, transitions), preferred);
     String version = versionOf(lease);
     return new VersionedRecord(record, version == null ? "" : version);
   }
@@ -186,6 +196,29 @@ final class LeaseStore implements RecordStore {
     spec.setRenewTime(microTime(r.renewTime()));
     spec.setLeaseTransitions((int) Math.min(Integer.MAX_VALUE, r.leaderTransitions()));
     return spec;
+  }
+
+  /**
+   * Writes the record's preferred holder as the annotation {@value #PREFERRED_HOLDER}, or
+   * removes it. Not {@code spec.preferredHolder}: an API server refuses that field unless
+   * {@code spec.strategy} is set, which needs the CoordinatedLeaderElection feature gate
+   * (docs/CONTROL.md); {@link #decode} reads that field first, where Kubernetes set it.
+   */
+  private static void annotate(Lease lease, LeaderRecord r) {
+    java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
+    if (r.preferredHolder() == null
+        && (annotations == null || !annotations.containsKey(PREFERRED_HOLDER))) {
+      return;
+    }
+    // a copy: the map may be shared with the Lease last read
+    java.util.Map<String, String> next = annotations == null ? new java.util.HashMap<>()
+        : new java.util.HashMap<>(annotations);
+    if (r.preferredHolder() == null) {
+      next.remove(PREFERRED_HOLDER);
+    } else {
+      next.put(PREFERRED_HOLDER, r.preferredHolder());
+    }
+    lease.getMetadata().setAnnotations(next);
   }
 
   private static String versionOf(Lease lease) {

@@ -6,6 +6,7 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
+import io.github.election.spi.Onlooker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -248,6 +249,16 @@ public final class InMemoryElectionStore {
   }
 
   private CompletionStage<Void> release(Member m, boolean leave) {
+    return release(m, leave, null);
+  }
+
+  /**
+   * Releases (and, with {@code leave}, leaves). With a successor whose record is behind this
+   * leader's, the records in between go too, in the same step, so that the successor's is the
+   * first: their candidates enrol again at the back at their next poll, as they would in
+   * ZooKeeper or etcd (docs/CONTROL.md).
+   */
+  private CompletionStage<Void> release(Member m, boolean leave, String successor) {
     List<CandidateContext> toTell = new ArrayList<>();
     synchronized (lock) {
       if (leave) {
@@ -265,6 +276,17 @@ public final class InMemoryElectionStore {
       Record before = sweep(election, toTell);
       List<Record> records = elections.get(election);
       if (m.record != null && (leave || before == m.record)) {
+        if (successor != null && before == m.record) {
+          int to = -1;
+          for (int i = 1; i < records.size() && to < 0; i++) {
+            if (records.get(i).identity.equals(successor)) {
+              to = i;
+            }
+          }
+          if (to > 1) {
+            records.subList(1, to).clear();
+          }
+        }
         records.remove(m.record);
         m.record = null;
         if (!leave) {
@@ -368,6 +390,27 @@ public final class InMemoryElectionStore {
       }
     }
 
+    /** An observer: {@link #inspect} rounds, told of changes by the store's watch list. */
+    @Override
+    public Candidate observe(CandidateContext context) {
+      Watch watch = new Watch(this, context);
+      String election = context.settings().name();
+      synchronized (store.lock) {
+        if (closed) {
+          throw new IllegalStateException("in-memory client closed");
+        }
+        store.watches.computeIfAbsent(election, k -> new ArrayList<>()).add(watch);
+      }
+      return new Onlooker(this, context, () -> { }, () -> {
+        synchronized (store.lock) {
+          List<Watch> list = store.watches.get(election);
+          if (list != null) {
+            list.remove(watch);
+          }
+        }
+      });
+    }
+
     @Override
     public CompletionStage<LeaderInfo> inspect(String election) {
       List<CandidateContext> toTell = new ArrayList<>();
@@ -425,6 +468,11 @@ public final class InMemoryElectionStore {
     @Override
     public CompletionStage<Void> release() {
       return client.store.release(this, false);
+    }
+
+    @Override
+    public CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+      return client.store.release(this, false, successor);
     }
 
     @Override

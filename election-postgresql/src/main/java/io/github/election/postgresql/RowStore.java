@@ -74,7 +74,8 @@ final class RowStore implements RecordStore, Listener.Target {
       ps.setString(2, record.holderIdentity());
       setMillis(ps, 3, record.leaseDuration());
       ps.setLong(4, record.leaderTransitions());
-      ps.setString(5, t.channel);
+      ps.setString(5, record.preferredHolder());
+      ps.setString(6, t.channel);
     }));
   }
 
@@ -88,18 +89,21 @@ final class RowStore implements RecordStore, Listener.Target {
         ps.setString(1, election);
         ps.setLong(2, version);
         ps.setString(3, next.holderIdentity());
-        setMillis(ps, 4, next.leaseDuration());
-        ps.setLong(5, next.leaderTransitions());
-        ps.setString(6, t.channel);
+        ps.setString(4, next.preferredHolder());
+        setMillis(ps, 5, next.leaseDuration());
+        ps.setLong(6, next.leaderTransitions());
+        ps.setString(7, t.channel);
       });
     }
-    if (!Objects.equals(next.holderIdentity(), now.holderIdentity())) {
-      return write("release", t.release, ps -> { // within the term: a release
+    if (!Objects.equals(next.holderIdentity(), now.holderIdentity())
+        || !Objects.equals(next.preferredHolder(), now.preferredHolder())) {
+      return write("release", t.release, ps -> { // within the term: a release or a handover
         ps.setString(1, next.holderIdentity());
-        setMillis(ps, 2, next.leaseDuration());
-        ps.setString(3, election);
-        ps.setLong(4, version);
-        ps.setString(5, t.channel);
+        ps.setString(2, next.preferredHolder());
+        setMillis(ps, 3, next.leaseDuration());
+        ps.setString(4, election);
+        ps.setLong(5, version);
+        ps.setString(6, t.channel);
       });
     }
     return write("renewal", t.renew, ps -> {
@@ -168,7 +172,7 @@ final class RowStore implements RecordStore, Listener.Target {
     LeaderRecord record = new LeaderRecord(rs.getString("holder"), lease,
         instant(rs.getObject("acquire_time", OffsetDateTime.class)),
         instant(rs.getObject("renew_time", OffsetDateTime.class)),
-        Math.max(0, rs.getLong("transitions")));
+        Math.max(0, rs.getLong("transitions")), rs.getString("preferred_holder"));
     return new VersionedRecord(record, String.valueOf(rs.getLong("version")));
   }
 

@@ -18,7 +18,7 @@ final class Table {
   private static final int MAX_TABLE = 63 - "_assert".length();
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]*");
   private static final String COLUMNS =
-      "holder, lease_duration_ms, acquire_time, renew_time, transitions, version";
+      "holder, lease_duration_ms, acquire_time, renew_time, transitions, preferred_holder, version";
 
   final String schema;
   final String table;
@@ -53,21 +53,22 @@ final class Table {
         + " OR current_setting('transaction_read_only')::boolean AS read_only"
         + " FROM (SELECT 1) AS one LEFT JOIN " + q + " AS t ON t.name = ?";
     this.insert = "WITH w AS (INSERT INTO " + q + " (name, " + COLUMNS + ")"
-        + " VALUES (?, ?, ?, clock_timestamp(), clock_timestamp(), ?, 1)"
+        + " VALUES (?, ?, ?, clock_timestamp(), clock_timestamp(), ?, ?, 1)"
         + " ON CONFLICT (name) DO NOTHING RETURNING name, " + COLUMNS + ")"
         + " SELECT " + COLUMNS + ", pg_notify(?, w.name) FROM w";
     // the holder keeps its term: no notification, and a lock that lets a fenced transaction be
     this.renew = "UPDATE " + q + " SET lease_duration_ms = ?, renew_time = clock_timestamp(),"
         + " version = version + 1 WHERE name = ? AND version = ? RETURNING " + COLUMNS;
     // a release or another change of holder within the term: nobody's new term starts here
-    this.release = "WITH w AS (UPDATE " + q + " SET holder = ?, lease_duration_ms = ?,"
+    this.release = "WITH w AS (UPDATE " + q + " SET holder = ?, preferred_holder = ?,"
+        + " lease_duration_ms = ?,"
         + " acquire_time = clock_timestamp(), renew_time = clock_timestamp(),"
         + " version = version + 1 WHERE name = ? AND version = ? RETURNING name, " + COLUMNS + ")"
         + " SELECT " + COLUMNS + ", pg_notify(?, w.name) FROM w";
     // a new term: first the row lock that a fenced transaction's KEY SHARE lock holds up
     // (NOWAIT: the round fails at once rather than wait; the next one tries again)
     this.take = "WITH l AS (SELECT name FROM " + q + " WHERE name = ? AND version = ?"
-        + " FOR UPDATE NOWAIT), w AS (UPDATE " + q + " AS t SET holder = ?,"
+        + " FOR UPDATE NOWAIT), w AS (UPDATE " + q + " AS t SET holder = ?, preferred_holder = ?,"
         + " lease_duration_ms = ?, acquire_time = clock_timestamp(),"
         + " renew_time = clock_timestamp(), transitions = ?, version = t.version + 1"
         + " FROM l WHERE t.name = l.name RETURNING t.name, " + prefixed("t.") + ")"

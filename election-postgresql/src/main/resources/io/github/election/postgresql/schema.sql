@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS election_leader (
   acquire_time      timestamptz,               -- when the holder acquired it (the database's clock)
   renew_time        timestamptz,               -- when the holder last renewed it (the database's clock)
   transitions       bigint NOT NULL DEFAULT 0, -- acquisitions by a new holder or after a gap
+  preferred_holder  text,                      -- after a handover to a named candidate: who is to take it
   term              bigint GENERATED ALWAYS AS (transitions + 1) STORED, -- the fencing token
   version           bigint NOT NULL            -- grows with every write: compare-and-set
 );

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.election.LeaderElection;
+import io.github.election.LeaderObserver;
 import io.github.election.LeaderTask;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
@@ -85,6 +86,9 @@ public abstract class ElectionCompatibilityKit {
   private final List<Participant> participants = new CopyOnWriteArrayList<>();
   private final List<ElectionBackend> backends = new CopyOnWriteArrayList<>();
   private final List<Runnable> cleanups = new CopyOnWriteArrayList<>();
+  private final List<LeaderObserver> observers = new CopyOnWriteArrayList<>();
+  private final java.util.Map<LeaderObserver, ElectionBackend> observerBackends =
+      new ConcurrentHashMap<>();
 
   @BeforeEach
   void setUpKit(TestInfo info) {
@@ -101,12 +105,15 @@ public abstract class ElectionCompatibilityKit {
     try {
       cleanups.forEach(Runnable::run);
       closeAll(participants);
+      observers.forEach(LeaderObserver::close);
       for (ElectionBackend b : backends) {
         b.close();
       }
       monitor.assertSafe();
     } finally {
       participants.clear();
+      observers.clear();
+      observerBackends.clear();
       backends.clear();
       cleanups.clear();
       fixture.close();
@@ -140,6 +147,26 @@ public abstract class ElectionCompatibilityKit {
     Participant p = new Participant(identity, backend, election, log);
     participants.add(p);
     return p;
+  }
+
+  /**
+   * An observer of the test's election on a fresh client, with the fixture's lease duration and
+   * renew deadline and the given retry period; not started. The kit closes it after the test.
+   */
+  protected LeaderObserver observer(String identity, Duration retryPeriod) {
+    ElectionBackend backend = fixture.newBackend();
+    backends.add(backend);
+    LeaderObserver o = LeaderObserver.builder(backend).name(electionName).identity(identity)
+        .leaseDuration(timings.leaseDuration()).renewDeadline(timings.renewDeadline())
+        .retryPeriod(retryPeriod).build();
+    observers.add(o);
+    observerBackends.put(o, backend);
+    return o;
+  }
+
+  /** The backend an observer of {@link #observer} runs on. */
+  private ElectionBackend backendOf(LeaderObserver o) {
+    return observerBackends.get(o);
   }
 
   /** Makes and starts {@code n} candidates named c1, c2, ... */
@@ -1182,6 +1209,219 @@ public abstract class ElectionCompatibilityKit {
         || n.startsWith("tck-close") || n.startsWith("Notification Thread")
         || n.startsWith("Signal Dispatcher") || n.startsWith("Finalizer")
         || n.startsWith("Reference Handler");
+  }
+
+  // ================================================================== H: handover
+
+  /** Rules H1-H2: handing leadership over to a named candidate. */
+  @Nested
+  @DisplayName("H: handover to a named candidate")
+  class Handover {
+
+    /**
+     * Four candidates; twice, the leader hands over to the candidate that joined last (in a
+     * queue store, the last in line): it must lead within twice the store's handover bound of
+     * the call, and no other candidate may lead in between. A failure naming another leader
+     * means the backend released without honouring the name (the SPI's default); one naming the
+     * time means the successor waited for a timer.
+     */
+    @Test
+    @DisplayName("H1: a handover to a named open candidate makes it LEADER within twice the handover bound, nobody else in between")
+    void H1_handoverToNamedCandidateMakesItLeaderAndNobodyElse() {
+      List<Participant> group = new ArrayList<>();
+      for (int i = 1; i <= 4; i++) {
+        Participant p = candidate("c" + i);
+        p.election().start();
+        group.add(p);
+        awaitNotUnknown(p); // joined: in a queue store, behind the ones before
+      }
+      for (int round = 0; round < 2; round++) {
+        Participant leader = awaitConverged(group, electionBound());
+        Participant successor = null;
+        for (int i = group.size() - 1 - round; i >= 0 && successor == null; i--) {
+          if (group.get(i) != leader) {
+            successor = group.get(i);
+          }
+        }
+        int periodsBefore = monitor.intervals().size();
+        long resignAt = System.nanoTime();
+        leader.election().resign(successor.identity());
+        Participant next = awaitOtherLeader(group, leader, electionBound());
+        List<SafetyMonitor.Interval> after = monitor.intervals();
+        assertThat(after.subList(periodsBefore, after.size())).as("H1: periods after %s handed "
+            + "over to %s", leader.identity(), successor.identity()).isNotEmpty()
+            .first().extracting(SafetyMonitor.Interval::identity).isEqualTo(successor.identity());
+        assertThat(next).as("H1: the next leader").isSameAs(successor);
+        assertThat(nanos(leaderSince(successor) - resignAt))
+            .as("H1: from resign(%s) to it leading", successor.identity())
+            .isLessThanOrEqualTo(timings.handover().multipliedBy(2));
+      }
+    }
+
+    /**
+     * The leader hands over to a name no candidate has: another candidate must lead within the
+     * handover timeout (here 1 s) plus the store's handover bound of the call. A failure means
+     * the store kept waiting for the name (or the release never happened).
+     */
+    @Test
+    @DisplayName("H2: a handover to an unknown name lets another candidate lead within the handover timeout plus the handover bound")
+    void H2_handoverToUnknownNameRecoversWithinItsTimeout() {
+      Duration timeout = Duration.ofSeconds(1); // whole seconds: a Lease counts in seconds
+      List<Participant> group = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        group.add(candidate("c" + i, b -> b.handoverTimeout(timeout)));
+      }
+      group.forEach(p -> p.election().start());
+      for (int round = 0; round < 2; round++) {
+        Participant leader = awaitConverged(group, electionBound());
+        long resignAt = System.nanoTime();
+        leader.election().resign("no-such-candidate");
+        Participant next = awaitOtherLeader(group, leader, electionBound());
+        assertThat(nanos(leaderSince(next) - resignAt))
+            .as("H2: from resign(no-such-candidate) to another leader")
+            .isLessThanOrEqualTo(timeout.plus(timings.handover()));
+      }
+      assertThatThrownBy(() -> group.get(0).election().resign(group.get(0).identity()))
+          .as("H2: resign to oneself").isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("successor");
+    }
+
+    private void awaitNotUnknown(Participant p) {
+      await(p.identity() + " hears from the store", electionBound(),
+          () -> p.state() != LeadershipState.UNKNOWN);
+    }
+  }
+
+  // ================================================================== O: observers
+
+  /** Rules O1-O3: following an election without taking part. */
+  @Nested
+  @DisplayName("O: observers")
+  class Observers {
+
+    /**
+     * An observer follows three candidates through two resigns and a close. Every leader it
+     * names must be a candidate that led with exactly that term (the monitor's periods), the
+     * terms it reports must never go back, its listener is told the current view at once and
+     * then in order. A failure shows the observer's events beside the periods: look at how the
+     * backend's observing candidate maps the store's answer (the leader's node, key or record)
+     * to leader and term.
+     */
+    @Test
+    @DisplayName("O1: an observer names only leaders the candidates had, with their terms, in order")
+    void O1_observerReportsOnlyRealLeadersInOrder() {
+      LeaderObserver watcher = observer("o1", timings.retryPeriod());
+      EventLog seen = new EventLog(watcher);
+      watcher.start();
+      watcher.subscribe(seen);
+      await("the observer is told the current view at once", timings.handover(),
+          () -> !seen.events().isEmpty());
+      List<Participant> group = new ArrayList<>(started(3));
+      for (int round = 0; round < 3; round++) {
+        Participant leader = awaitConverged(group, electionBound());
+        long term = leader.current().term();
+        await("the observer sees " + leader.identity() + " lead in term " + term,
+            electionBound(), () -> watcher.leader().equals(Optional.of(leader.identity()))
+                && watcher.term() == term);
+        if (round < 2) {
+          leader.election().resign();
+        } else {
+          leader.election().close();
+          group.remove(leader);
+        }
+      }
+      awaitConverged(group, electionBound());
+      List<LeadershipEvent> events = seen.events();
+      long lastTerm = 0;
+      long lastSequence = -1;
+      for (LeadershipEvent e : events) {
+        assertThat(e.state()).as("state of an observer's view %s", e)
+            .isNotEqualTo(LeadershipState.LEADER);
+        assertThat(e.sequence()).as("sequence of the observer's views").isGreaterThan(lastSequence);
+        lastSequence = e.sequence();
+        if (e.leader().isEmpty()) {
+          continue;
+        }
+        assertThat(monitor.intervals()).as("O1: a period of %s with term %d, as the observer "
+            + "reported in %s; observer's views %s", e.leader().get(), e.term(), e, events)
+            .anyMatch(i -> i.identity().equals(e.leader().get()) && i.term() == e.term());
+        assertThat(e.term()).as("O1: terms the observer reports never go back: %s", events)
+            .isGreaterThanOrEqualTo(lastTerm);
+        lastTerm = e.term();
+      }
+      assertThat(seen.maxConcurrent()).as("concurrent calls of the observer's listener")
+          .isEqualTo(1);
+    }
+
+    /**
+     * With candidates and observer on a retry period close to R, the leader resigns right after
+     * the observer saw it: the observer must show the next leader within the store's handover
+     * bound of its start, not at its next timed look. A failure means the observing candidate
+     * has no watch (or drops its notifications).
+     */
+    @Test
+    @DisplayName("O2: an observer sees a new leader within the handover bound, without waiting for P")
+    void O2_observerSeesHandoverWithoutWaitingForRetryPeriod() {
+      Duration longP = timings.renewDeadline().minus(timings.renewDeadline().dividedBy(10));
+      assumeTrue(timings.handover().multipliedBy(2).compareTo(longP) < 0,
+          "fixture's handover bound " + timings.handover() + " is too close to R to tell a "
+              + "watch from polling");
+      List<Participant> group = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        group.add(candidate("c" + i, b -> b.retryPeriod(longP)));
+      }
+      LeaderObserver watcher = observer("o2", longP);
+      EventLog seen = new EventLog(watcher);
+      watcher.subscribe(seen);
+      watcher.start();
+      group.forEach(p -> p.election().start());
+      Participant first = awaitConverged(group, electionBound().plus(longP));
+      await("the observer sees " + first.identity(), electionBound().plus(longP),
+          () -> watcher.leader().equals(Optional.of(first.identity())));
+      first.election().resign();
+      Participant second = awaitOtherLeader(group, first, longP);
+      long term = second.current().term();
+      await("the observer sees " + second.identity() + " lead", longP.multipliedBy(2),
+          () -> watcher.leader().equals(Optional.of(second.identity())) && watcher.term() == term);
+      long sawAt = seen.events().stream()
+          .filter(e -> e.leader().equals(Optional.of(second.identity())) && e.term() == term)
+          .findFirst().orElseThrow().sinceNanos();
+      assertThat(nanos(Math.max(0, sawAt - leaderSince(second))))
+          .as("O2: from %s leading to the observer showing it", second.identity())
+          .isLessThanOrEqualTo(timings.handover());
+    }
+
+    /**
+     * The observer's client is cut off from the store: its view must be UNKNOWN within R (plus
+     * the handover bound), and FOLLOWER again within P + the recovery bound of the heal. An
+     * observer alone leaves no record of the election in the store (where the fixture can
+     * look). A failure means the observing candidate reports an old answer as new, or enrols.
+     */
+    @Test
+    @DisplayName("O3: an observer that cannot read the store is UNKNOWN within R, and writes nothing")
+    void O3_observerIsUnknownWhenTheStoreCannotBeReadAndWritesNothing() {
+      LeaderObserver watcher = observer("o3", timings.retryPeriod());
+      watcher.start();
+      await("the observer hears from the store", electionBound(),
+          () -> watcher.current().state() == LeadershipState.FOLLOWER);
+      fixture.recordsOf(electionName).ifPresent(n -> assertThat(n)
+          .as("O3: records of the election in the store with only an observer").isZero());
+      assertThat(watcher.leader()).as("leader seen by an observer of an empty election").isEmpty();
+      Participant only = candidate("c1");
+      only.election().start();
+      await("the observer sees c1 lead", electionBound(),
+          () -> watcher.leader().equals(Optional.of("c1")));
+      if (!fixture.faults().contains(Fault.CUT)) {
+        return;
+      }
+      ElectionBackend client = backendOf(watcher);
+      fixture.cut(client);
+      await("O3: the cut-off observer is UNKNOWN", timings.renewDeadline()
+          .plus(timings.handover()), () -> watcher.current().state() == LeadershipState.UNKNOWN);
+      fixture.heal(client);
+      await("the healed observer sees c1 lead again", timings.recoveryBound(),
+          () -> watcher.leader().equals(Optional.of("c1")));
+    }
   }
 
   // ================================================================== F: faults

@@ -25,14 +25,19 @@ public final class EventLog implements LeadershipListener {
   public record Call(LeadershipEvent event, LeadershipEvent seen, long startNanos) {
   }
 
-  private final LeaderElection election;
+  private final java.util.function.Supplier<LeadershipEvent> current;
   private final List<Call> calls = new ArrayList<>();
   private final AtomicInteger inside = new AtomicInteger();
   private volatile int maxConcurrent;
 
   /** A log for the calls of one election's notifications. */
   public EventLog(LeaderElection election) {
-    this.election = election;
+    this.current = election::current;
+  }
+
+  /** A log for the calls of one observer's notifications. */
+  public EventLog(io.github.election.LeaderObserver observer) {
+    this.current = observer::current;
   }
 
   @Override
@@ -42,7 +47,7 @@ public final class EventLog implements LeadershipListener {
       if (now > maxConcurrent) {
         maxConcurrent = now;
       }
-      LeadershipEvent seen = election.current();
+      LeadershipEvent seen = current.get();
       synchronized (this) {
         calls.add(new Call(event, seen, System.nanoTime()));
       }

@@ -43,6 +43,11 @@ public class ForwardingElectionBackend implements ElectionBackend {
   }
 
   @Override
+  public Candidate observe(CandidateContext context) {
+    return delegate.observe(context);
+  }
+
+  @Override
   public CompletionStage<LeaderInfo> inspect(String election) {
     return delegate.inspect(election);
   }

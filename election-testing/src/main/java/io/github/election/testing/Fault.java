@@ -32,7 +32,13 @@ public enum Fault {
    */
   PAUSE("L3"),
   /** The leader resigns: not a fault, the graceful handover, which the campaign mixes in. */
-  RESIGN("L2");
+  RESIGN("L2"),
+  /**
+   * The leader hands over to a named candidate ({@code resign(successor)}): to another live
+   * candidate, or now and then to a name that no candidate has. Option name {@code
+   * handover-to}.
+   */
+  HANDOVER_TO("L2");
 
   private final String livenessRule;
 
@@ -40,9 +46,9 @@ public enum Fault {
     this.livenessRule = livenessRule;
   }
 
-  /** The option name: {@code crash}, {@code cut}, ... */
+  /** The option name: {@code crash}, {@code cut}, ..., {@code handover-to}. */
   public String option() {
-    return name().toLowerCase(Locale.ROOT);
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   /**

@@ -4,6 +4,7 @@ import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -161,6 +162,11 @@ final class ZooKeeperCandidate implements Candidate {
   @Override
   public CompletionStage<Void> release() {
     return run("release", this::yieldLeadership);
+  }
+
+  @Override
+  public CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+    return run("handover", op -> handOver(op, successor));
   }
 
   @Override
@@ -444,6 +450,77 @@ final class ZooKeeperCandidate implements Candidate {
     }
     log.debug("{}: releasing, deleting {}", label, node);
     return delete(node.path);
+  }
+
+  /**
+   * resign(successor): if leading, delete in one {@code multi} the own node and the candidate
+   * nodes between it and the successor's, so that the successor's node is the first one
+   * (docs/CONTROL.md); the candidates whose nodes went enrol again at the back. Without a node
+   * of the successor, or when the multi fails (a node changed meanwhile), a plain release.
+   */
+  private CompletableFuture<Void> handOver(Op op, String successor) {
+    Node node;
+    synchronized (lock) {
+      if (!leading || own == null) {
+        return CompletableFuture.completedFuture(null);
+      }
+      node = own;
+    }
+    return children().thenCompose(children -> {
+      List<String> order = CandidateNodes.order(children, node.name, persistent);
+      if (order.isEmpty() || !order.get(0).equals(node.name)) {
+        return yieldLeadership(op); // not first any more: nothing to hand over
+      }
+      List<CompletableFuture<CuratorEvent>> reads = new ArrayList<>();
+      for (String name : order.subList(1, order.size())) {
+        reads.add(call(cb -> zk.getData().inBackground(cb)
+            .forPath(ZKPaths.makePath(electionPath, name))));
+      }
+      return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+        int to = -1;
+        byte[] wanted = successor.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < reads.size() && to < 0; i++) {
+          CuratorEvent e = reads.get(i).join();
+          if (KeeperException.Code.get(e.getResultCode()) == KeeperException.Code.OK
+              && e.getStat() != null && e.getStat().getEphemeralOwner() != 0
+              && java.util.Arrays.equals(e.getData(), wanted)) {
+            to = i + 1;
+          }
+        }
+        if (to < 0) {
+          log.info("{}: no candidate named {} in the election; releasing", label,
+              SettingValues.printable(successor));
+          return yieldLeadership(op);
+        }
+        List<String> gone = order.subList(0, to);
+        List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+        for (String name : gone) {
+          try {
+            ops.add(zk.transactionOp().delete().forPath(ZKPaths.makePath(electionPath, name)));
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        }
+        synchronized (lock) {
+          if (own != node) {
+            return CompletableFuture.completedFuture(null);
+          }
+          own = null;
+          leading = false;
+        }
+        log.debug("{}: handing over to {}: deleting {}", label,
+            SettingValues.printable(successor), gone);
+        return call(cb -> zk.transaction().inBackground(cb).forOperations(ops))
+            .thenCompose(event -> {
+              if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.OK) {
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              log.debug("{}: handover multi failed ({}); releasing", label,
+                  KeeperException.Code.get(event.getResultCode()));
+              return delete(node.path);
+            });
+      });
+    });
   }
 
   private void purgeStale() {

@@ -309,6 +309,46 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   }
 
   /**
+   * Follows an election without taking part: each round is an {@link #inspect}, and a children
+   * watch on the election node (set again at each round, a read; ZooKeeper keeps one watch per
+   * watcher and path) asks for a round at once when a candidate joins or leaves. No node is
+   * written. While the election node does not exist, changes are seen at the next round.
+   *
+   * @throws IllegalStateException if this backend was closed
+   */
+  @Override
+  public Candidate observe(CandidateContext context) {
+    Objects.requireNonNull(context, "context");
+    if (closed.get()) {
+      throw new IllegalStateException(label + " is closed");
+    }
+    String path = electionPath(context.settings().name());
+    org.apache.curator.framework.WatcherRemoveCuratorFramework zk =
+        client.newWatcherRemoveCuratorFramework();
+    AtomicBoolean left = new AtomicBoolean();
+    org.apache.zookeeper.Watcher watcher = event -> {
+      if (!left.get() && event.getType() != org.apache.zookeeper.Watcher.Event.EventType.None) {
+        context.changed();
+      }
+    };
+    return new io.github.election.spi.Onlooker(this, context, () -> {
+      if (left.get() || closed.get() || !connected()) {
+        return;
+      }
+      try {
+        zk.getChildren().usingWatcher(watcher).inBackground((c, e) -> { }).forPath(path);
+      } catch (Exception e) {
+        log.debug("{}: cannot watch {}: {}", label, path, e.toString());
+      }
+    }, () -> {
+      left.set(true);
+      if (!closed.get()) {
+        zk.removeWatchers();
+      }
+    });
+  }
+
+  /**
    * Looks at who leads an election without taking part: lists the election's children (no
    * watch) and reads the data and stat of the first candidate node (children of other names,
    * and persistent nodes named like candidate nodes, are skipped). The term is that node's

@@ -19,9 +19,20 @@ import java.time.Instant;
  * @param renewTime when the holder last renewed the lease, or null
  * @param leaderTransitions how often the lease was acquired by a candidate that did not hold it
  *     without interruption before; the term of a period is this number plus one
+ * @param preferredHolder the candidate that is to take the record next, or null (an empty
+ *     string counts as null): written by a release that hands over to a named successor
+ *     ({@code resign(successor)}), with no holder and the lease duration set to the handover
+ *     timeout; the others leave the record to it until they have seen the record unchanged for
+ *     that lease duration (see {@link RecordElectionBackend}); an acquisition clears it
  */
 public record LeaderRecord(String holderIdentity, Duration leaseDuration, Instant acquireTime,
-    Instant renewTime, long leaderTransitions) {
+    Instant renewTime, long leaderTransitions, String preferredHolder) {
+
+  /** A record without a preferred holder. */
+  public LeaderRecord(String holderIdentity, Duration leaseDuration, Instant acquireTime,
+      Instant renewTime, long leaderTransitions) {
+    this(holderIdentity, leaseDuration, acquireTime, renewTime, leaderTransitions, null);
+  }
 
   /**
    * @throws IllegalArgumentException if the lease duration or the transitions are negative
@@ -29,6 +40,9 @@ public record LeaderRecord(String holderIdentity, Duration leaseDuration, Instan
   public LeaderRecord {
     if (holderIdentity != null && holderIdentity.isEmpty()) {
       holderIdentity = null;
+    }
+    if (preferredHolder != null && preferredHolder.isEmpty()) {
+      preferredHolder = null;
     }
     if (leaseDuration != null && leaseDuration.isNegative()) {
       throw new IllegalArgumentException("leaseDuration must not be negative, got "

@@ -47,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Release</b> as client-go does it: no holder, a lease duration of one second, both times
  * now, the transitions kept; so the others take over at once. The hold-off after a resign (rule
  * C2) is the engine's.
+ *
+ * <p><b>Handover to a named candidate</b> ({@link #handOver}): the release names the successor
+ * as {@link LeaderRecord#preferredHolder()} and carries the handover timeout as its lease
+ * duration. The successor takes the record at once; the others leave it to the successor until
+ * they have seen that record unchanged for the timeout, and the candidate that handed over for a
+ * retry period longer, so that, when the name has no candidate, another one takes it first.
  */
 final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
 
@@ -76,6 +82,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private final Duration leaseDuration;
   private final long leaseNanos;
   private final long renewNanos;
+  private final long retryNanos;
   private final long pollBudgetNanos;
   private final long releaseBudgetNanos;
 
@@ -97,6 +104,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private volatile String lastConflict;
   /** The record as this candidate last wrote it while taking or keeping it; null otherwise. */
   private VersionedRecord ownWrite;
+  /** The version of the record this candidate last wrote to hand over to another; or null. */
+  private String handedOverVersion;
 
   /**
    * @param clock the wall clock for the record's acquire and renew times only
@@ -116,6 +125,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     this.leaseDuration = s.leaseDuration();
     this.leaseNanos = leaseDuration.toNanos();
     this.renewNanos = s.renewDeadline().toNanos();
+    this.retryNanos = s.retryPeriod().toNanos();
     this.pollBudgetNanos = renewNanos / 2;
     this.releaseBudgetNanos = renewNanos / 4 * 3;
   }
@@ -137,7 +147,23 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       // (after the engine's hold-off) starts a new period with a new term
       leadingTerm = 0;
     }
-    return run("release", () -> doRelease(start + releaseBudgetNanos));
+    return run("release", () -> doRelease(start + releaseBudgetNanos, null, null));
+  }
+
+  /**
+   * Releases with the record naming {@code successor} as its preferred holder and {@code
+   * timeout} as its lease duration: the successor takes it at once, the others only once they
+   * have seen the record unchanged for that long.
+   */
+  @Override
+  public CompletionStage<Void> handOver(String successor, Duration timeout) {
+    long start = ticker.read();
+    synchronized (this) {
+      cancelWakeUp();
+      leadingTerm = 0;
+    }
+    return run("handover", () -> doRelease(start + releaseBudgetNanos,
+        Objects.requireNonNull(successor, "successor"), timeout));
   }
 
   @Override
@@ -155,7 +181,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       log.debug("{}: the store failed to free what it holds", label, e);
       freed = CompletableFuture.completedFuture(null);
     }
-    run("leave", () -> doRelease(start + releaseBudgetNanos)).whenComplete((v, e) -> {
+    run("leave", () -> doRelease(start + releaseBudgetNanos, null, null)).whenComplete((v, e) -> {
       if (e == null) {
         released.complete(null);
       } else {
@@ -287,6 +313,19 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
           wakeUpIn(expiresIn + WAKE_SLACK_NANOS);
           return following(holder, record.term());
         }
+        String preferred = record.preferredHolder();
+        if (holder == null && preferred != null && !preferred.equals(identity)) {
+          // handed over to another: leave it the record for the handover timeout; the one that
+          // handed over saw the record first (it wrote it), so it waits a retry period longer,
+          // letting the others take it first when the name has no candidate (rule C2)
+          long left = current.version().equals(handedOverVersion) ? expiresIn + retryNanos
+              : expiresIn;
+          if (left > 0) {
+            leadingTerm = 0;
+            wakeUpIn(left + WAKE_SLACK_NANOS);
+            return following(null, LeadershipEvent.NO_TERM);
+          }
+        }
         if (leaving) {
           return following(null, LeadershipEvent.NO_TERM);
         }
@@ -323,8 +362,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     return Observation.leading(term);
   }
 
-  private CompletionStage<Void> doRelease(long deadline) {
-    return releaseAttempt(deadline, 0).handle((v, error) -> {
+  private CompletionStage<Void> doRelease(long deadline, String successor, Duration timeout) {
+    return releaseAttempt(deadline, 0, successor, timeout).handle((v, error) -> {
       if (error == null) {
         return null;
       }
@@ -337,7 +376,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     });
   }
 
-  private CompletionStage<Void> releaseAttempt(long deadline, int attempt) {
+  private CompletionStage<Void> releaseAttempt(long deadline, int attempt, String successor,
+      Duration timeout) {
     VersionedRecord known;
     synchronized (this) {
       // first try at the version this candidate wrote last, as client-go does: one round trip;
@@ -362,20 +402,26 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
         return CompletableFuture.completedFuture(null);
       }
       Instant wall = clock.instant();
-      LeaderRecord free = new LeaderRecord(null, RELEASED_LEASE, wall, wall,
-          current.record().leaderTransitions());
+      LeaderRecord free = successor == null
+          ? new LeaderRecord(null, RELEASED_LEASE, wall, wall,
+              current.record().leaderTransitions())
+          : new LeaderRecord(null, timeout, wall, wall, current.record().leaderTransitions(),
+              successor);
       return unlessConflict(send("update", deadline, () -> store.update(current, free)))
           .thenCompose(updated -> {
             if (updated != null) {
               synchronized (this) {
                 observe(updated, ticker.read());
+                if (successor != null) {
+                  handedOverVersion = updated.version();
+                }
               }
               freed();
               log.debug("{}: released", label);
               return CompletableFuture.completedFuture(null);
             }
             if (attempt == 0) {
-              return releaseAttempt(deadline, 1);
+              return releaseAttempt(deadline, 1, successor, timeout);
             }
             throw new IllegalStateException("the record of " + label
                 + " changed under two releases in a row");

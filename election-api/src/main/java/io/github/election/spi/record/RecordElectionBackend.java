@@ -7,6 +7,7 @@ import io.github.election.spi.Candidates;
 import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.Onlooker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -107,6 +108,50 @@ public abstract class RecordElectionBackend implements ElectionBackend {
     LeaseRecordCandidate[] self = new LeaseRecordCandidate[1];
     return candidates.add(() -> self[0] = new LeaseRecordCandidate(store, context,
         this::schedule, Clock.systemUTC(), () -> candidates.remove(self[0])));
+  }
+
+  /**
+   * Follows an election without taking part: each round is an {@link #inspect} ({@link
+   * #peek}); the record's watch ({@link RecordStore#watch} of a store {@link #open opened} for
+   * the observer) asks for a round at once when the holder, the lease duration or the
+   * transitions change (not on every renewal). Writes nothing.
+   *
+   * @throws IllegalStateException if this backend was closed
+   * @throws IllegalArgumentException if {@link #validate} refuses the settings
+   */
+  @Override
+  public Candidate observe(CandidateContext context) {
+    Objects.requireNonNull(context, "context");
+    if (candidates.isClosed()) {
+      throw new IllegalStateException(this + " is closed");
+    }
+    validate(context.settings());
+    RecordStore store = Objects.requireNonNull(open(context), "open returned null");
+    RecordStore.Watcher watcher = new RecordStore.Watcher() {
+      private LeaderRecord last; // guarded by this
+
+      @Override
+      public void recordChanged(LeaderRecord record) {
+        boolean tell;
+        synchronized (this) {
+          tell = record == null || last == null
+              || !Objects.equals(record.holderIdentity(), last.holderIdentity())
+              || !Objects.equals(record.leaseDuration(), last.leaseDuration())
+              || record.leaderTransitions() != last.leaderTransitions();
+          last = record;
+        }
+        if (tell) {
+          context.changed();
+        }
+      }
+
+      @Override
+      public void recordMayHaveChanged() {
+        context.changed();
+      }
+    };
+    return new Onlooker(this, context, () -> store.watch(watcher),
+        () -> store.leave(CompletableFuture.completedFuture(null)));
   }
 
   /**

@@ -29,6 +29,11 @@ final class InMemoryRecordStore implements RecordStore {
   private final java.util.Set<Watcher> watchers = new CopyOnWriteArraySet<>();
   volatile CompletionStage<Void> leftWith;
 
+  /** Every watcher the candidates registered. */
+  java.util.Set<Watcher> watchers() {
+    return watchers;
+  }
+
   /** Writes a record as another candidate would; returns it with its new version. */
   VersionedRecord put(LeaderRecord record) {
     VersionedRecord written = write(record);

@@ -93,4 +93,39 @@ class RecordElectionBackendTest {
     record.watcher.recordMayHaveChanged();
     awaitView(a, v -> v.isLeader() && v.term() == 2);
   }
+
+  @Test
+  void aHandoverGoesToTheNamedCandidateWhileTheOthersWait() {
+    LeaderElection a = started("a");
+    awaitView(a, LeadershipEvent::isLeader);
+    LeaderElection b = started("b");
+    LeaderElection c = started("c");
+    awaitView(b, following("a", 1));
+    awaitView(c, following("a", 1));
+    a.resign("c");
+    awaitView(c, v -> v.isLeader() && v.term() == 2);
+    awaitView(b, following("c", 2));
+    assertThat(backend.record("jobs").record().preferredHolder()).as("cleared by c").isNull();
+  }
+
+  @Test
+  void aHandoverToAnUnknownNameIsLeftToTheOthersAfterTheHandoverTimeout() {
+    LeaderElection a = started("a");
+    awaitView(a, LeadershipEvent::isLeader);
+    LeaderElection b = started("b");
+    awaitView(b, following("a", 1));
+    a.resign("nobody");
+    InMemoryRecordStore record = backend.record("jobs");
+    assertThat(record.record().holderIdentity()).isNull();
+    assertThat(record.record().preferredHolder()).isEqualTo("nobody");
+    assertThat(record.record().leaseDuration()).as("the handover timeout: P").isEqualTo(P);
+    // b's round after the release saw the record and left it to the name
+    awaitView(b, v -> v.state() == LeadershipState.FOLLOWER && v.leader().isEmpty());
+    assertThat(record.record().holderIdentity()).as("before the timeout").isNull();
+    ticks.addAndGet(P.toNanos());
+    record.watchers().forEach(RecordStore.Watcher::recordMayHaveChanged);
+    // b takes it; a, which handed over, waits a retry period longer (C2)
+    awaitView(b, v -> v.isLeader() && v.term() == 2);
+    awaitView(a, following("b", 2));
+  }
 }

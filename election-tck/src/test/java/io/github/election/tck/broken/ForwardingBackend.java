@@ -31,12 +31,74 @@ class ForwardingBackend extends ForwardingElectionBackend {
     return real.release();
   }
 
+  CompletionStage<Void> handOver(Candidate real, String successor, java.time.Duration timeout) {
+    return real.handOver(successor, timeout);
+  }
+
   void changed(CandidateContext real) {
     real.changed();
   }
 
   void observed(CandidateContext real, Observation o) {
     real.observed(o);
+  }
+
+  /** A round of an observer ({@link ElectionBackend#observe}); {@code state} is per observer. */
+  CompletionStage<Observation> observerPoll(Candidate real, Object[] state) {
+    return real.poll();
+  }
+
+  /** A change an observer's watch reports. */
+  void observerChanged(CandidateContext real) {
+    real.changed();
+  }
+
+  /** The observer's candidate, when a broken observer replaces it; by default the real one. */
+  Candidate observing(CandidateContext wrapped) {
+    return inner.observe(wrapped);
+  }
+
+  @Override
+  public Candidate observe(CandidateContext context) {
+    CandidateContext wrapped = new CandidateContext() {
+      @Override
+      public ElectionSettings settings() {
+        return context.settings();
+      }
+
+      @Override
+      public Ticker ticker() {
+        return context.ticker();
+      }
+
+      @Override
+      public void changed() {
+        ForwardingBackend.this.observerChanged(context);
+      }
+
+      @Override
+      public void observed(Observation observation) {
+        context.observed(observation);
+      }
+    };
+    Candidate real = observing(wrapped);
+    Object[] state = new Object[1];
+    return new Candidate() {
+      @Override
+      public CompletionStage<Observation> poll() {
+        return ForwardingBackend.this.observerPoll(real, state);
+      }
+
+      @Override
+      public CompletionStage<Void> release() {
+        return real.release();
+      }
+
+      @Override
+      public CompletionStage<Void> leave() {
+        return real.leave();
+      }
+    };
   }
 
   @Override
@@ -78,6 +140,11 @@ class ForwardingBackend extends ForwardingElectionBackend {
       @Override
       public CompletionStage<Void> release() {
         return ForwardingBackend.this.release(real);
+      }
+
+      @Override
+      public CompletionStage<Void> handOver(String successor, java.time.Duration timeout) {
+        return ForwardingBackend.this.handOver(real, successor, timeout);
       }
 
       @Override

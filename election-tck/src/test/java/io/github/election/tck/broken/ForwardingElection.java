@@ -53,6 +53,11 @@ class ForwardingElection implements LeaderElection {
   }
 
   @Override
+  public void resign(String successor) {
+    inner.resign(successor);
+  }
+
+  @Override
   public void close() {
     inner.close();
   }

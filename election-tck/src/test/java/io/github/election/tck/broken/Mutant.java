@@ -399,6 +399,99 @@ public enum Mutant {
     }
   },
 
+  /** A handover ignores the name: the store's next candidate in line leads (the SPI's default). */
+  HANDOVER_IGNORES_NAME("H1") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Void> handOver(Candidate real, String successor,
+            java.time.Duration timeout) {
+          return real.release();
+        }
+      });
+    }
+  },
+
+  /** A handover to a name nobody has never lets the others lead: the leader keeps its lease. */
+  HANDOVER_WAITS_FOR_THE_NAME("H2") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Void> handOver(Candidate real, String successor,
+            java.time.Duration timeout) {
+          return successor.startsWith("c") ? real.handOver(successor, timeout)
+              : CompletableFuture.completedFuture(null);
+        }
+      });
+    }
+  },
+
+  /** An observer reports each leader with the term after its own. */
+  OBSERVER_SHIFTS_TERMS("O1") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Observation> observerPoll(Candidate real, Object[] state) {
+          return real.poll().thenApply(o -> o.leader().isPresent()
+              ? Observation.following(o.leader().get(), o.term() + 1) : o);
+        }
+      });
+    }
+  },
+
+  /** An observer's watch is dropped: it sees changes only at its next timed look. */
+  OBSERVER_WITHOUT_WATCH("O2") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        void observerChanged(CandidateContext real) {
+        }
+      });
+    }
+  },
+
+  /** An observer takes part as a candidate that never claims to lead (it writes to the store). */
+  OBSERVER_ENROLS("O3") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        Candidate observing(CandidateContext wrapped) {
+          return inner.join(wrapped);
+        }
+
+        @Override
+        CompletionStage<Observation> observerPoll(Candidate real, Object[] state) {
+          return real.poll().thenApply(o -> o.kind() == Observation.Kind.LEADING
+              ? Observation.following(null, 0) : o);
+        }
+      });
+    }
+  },
+
+  /** When the store does not answer, an observer reports what it saw last. */
+  OBSERVER_TRUSTS_STALE_ANSWERS("O3") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        CompletionStage<Observation> observerPoll(Candidate real, Object[] state) {
+          return real.poll().handle((o, err) -> {
+            if (err == null) {
+              state[0] = o;
+              return o;
+            }
+            return state[0] != null ? (Observation) state[0] : Observation.unknown("no answer");
+          });
+        }
+      });
+    }
+  },
+
   /** When the store does not answer, the candidate reports what it saw last, leadership included. */
   TRUSTS_STALE_ANSWERS("F1", "F2") {
     @Override
