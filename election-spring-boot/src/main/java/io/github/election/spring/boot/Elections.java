@@ -33,7 +33,7 @@ import org.springframework.context.SmartLifecycle;
  *
  * <p>Thread-safe. The elections cannot be started again once stopped.
  */
-public class Elections implements SmartLifecycle {
+public class Elections implements SmartLifecycle, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Elections.class);
   private static final Pattern SETTING =
@@ -172,6 +172,15 @@ public class Elections implements SmartLifecycle {
     elections.values().forEach(LeaderElection::close);
     subscriptions.forEach(Subscription::close);
     subscriptions.clear();
+  }
+
+  /**
+   * The same as {@link #stop()}; what the context calls when it is destroyed, so that elections
+   * built for a context that failed to start are closed too. Idempotent.
+   */
+  @Override
+  public void close() {
+    stop();
   }
 
   @Override
