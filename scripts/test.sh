@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh machine: installs what the tests need when it is
-# missing (Debian's etcd-server for the etcd backend), then builds and verifies all modules.
+# missing (Debian's etcd-server, postgresql and pgbouncer packages), then builds and verifies all modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
 if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
+  missing+=(etcd-server)
+fi
+# the PostgreSQL tests start a private server of Debian's binaries (initdb, postgres)
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${PG_BIN:-}" ]; then
+  missing+=(postgresql)
+fi
+# and one PgBouncer, in front of it
+if [ ! -x /usr/sbin/pgbouncer ]; then
+  missing+=(pgbouncer)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
-    echo "etcd not found: installing Debian's etcd-server" >&2
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    echo "installing what the tests need: ${missing[*]}" >&2
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq etcd-server >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "etcd not found and no apt-get: install etcd (3.4+) so that 'etcd' is on PATH" >&2
+    echo "missing ${missing[*]} and no apt-get: install etcd (3.4+, 'etcd' on PATH) and the" \
+      "PostgreSQL server (initdb and postgres; set PG_BIN to their directory) and pgbouncer" >&2
   fi
 fi
 

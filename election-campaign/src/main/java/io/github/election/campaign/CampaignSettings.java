@@ -33,7 +33,8 @@ record CampaignSettings(List<String> backends, int faults, Duration duration, lo
     Path workDir, double backToBack, Duration expiryGrace, boolean reuseIdentity) {
 
   /** Every backend the campaign knows, in the order "all" runs them. */
-  static final List<String> BACKENDS = List.of("memory", "zookeeper", "etcd", "kubernetes");
+  static final List<String> BACKENDS = List.of("memory", "zookeeper", "etcd", "kubernetes",
+      "postgresql");
 
   static final String USAGE = String.join("\n",
       "usage: campaign [options]",

@@ -35,7 +35,7 @@ class ShortCampaignTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"memory", "zookeeper", "etcd", "kubernetes"})
+  @ValueSource(strings = {"memory", "zookeeper", "etcd", "kubernetes", "postgresql"})
   @DisplayName("30 random faults, no rule broken")
   @org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES)
   void shortCampaign(String backend) throws IOException {

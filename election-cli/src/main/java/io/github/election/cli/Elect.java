@@ -22,10 +22,11 @@ import picocli.CommandLine;
  * the command line through {@code --backend-file} or {@code ELECT_BACKEND}.
  */
 @Command(name = "elect", mixinStandardHelpOptions = true, version = "elect 0.1.0",
-    description = "Leader election on ZooKeeper, etcd or Kubernetes from the command line.",
+    description = "Leader election on ZooKeeper, etcd, Kubernetes or PostgreSQL from the command line.",
     subcommands = {DemoCommand.class, RunCommand.class, StatusCommand.class, ServeCommand.class},
     footer = {"", "Backends by URI: zookeeper://host:2181/path, etcd://host:2379, "
-        + "kubernetes:///namespace, memory://name (in-process).",
+        + "kubernetes:///namespace, postgresql://user@host:5432/database, "
+        + "memory://name (in-process).",
         "Give a URI with a password with --backend-file PATH or the environment variable "
             + BackendOptions.ENVIRONMENT + ", not --backend: other users see command lines "
             + "(ps). Messages print passwords and tokens as ***.",

@@ -93,6 +93,8 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private boolean leaving;
   private Future<?> wakeUp;
   private String deniedReason;
+  /** What the store said of the last write that lost a race, for messages. */
+  private volatile String lastConflict;
   /** The record as this candidate last wrote it while taking or keeping it; null otherwise. */
   private VersionedRecord ownWrite;
 
@@ -245,7 +247,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
         return attempt(start, 1);
       }
       throw new IllegalStateException("the record of " + label + " changed under two updates in"
-          + " a row; trying again after the retry period");
+          + " a row (" + lastConflict + "); trying again after the retry period");
     });
   }
 
@@ -437,7 +439,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   }
 
   /** The written record, or null when the write lost a race ({@link RecordConflictException}). */
-  private static CompletionStage<VersionedRecord> unlessConflict(
+  private CompletionStage<VersionedRecord> unlessConflict(
       CompletionStage<VersionedRecord> write) {
     return write.handle((written, error) -> {
       if (error == null) {
@@ -445,6 +447,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       }
       Throwable cause = unwrap(error);
       if (cause instanceof RecordConflictException) {
+        lastConflict = cause.getMessage();
         return null;
       }
       throw new CompletionException(cause);
