@@ -57,7 +57,9 @@ final class Engine implements LeaderElection {
   private final Ticker ticker;
   private final Executor userExecutor;
   private final Duration drainTimeout;
-  private final TransitionRecorder recorder;
+  /** The builder's recorder first, then those added with recordTransitions. */
+  private final List<TransitionRecorder> transitionRecorders = new CopyOnWriteArrayList<>();
+  private final List<RoundRecorder> roundRecorders = new CopyOnWriteArrayList<>();
   private final LeaderTask leaderTask;
   /** An observer's engine: its candidate comes from {@link ElectionBackend#observe}, never leads. */
   private final boolean observing;
@@ -123,7 +125,9 @@ final class Engine implements LeaderElection {
     this.userExecutor = userExecutor;
     this.leaderTask = leaderTask;
     this.drainTimeout = drainTimeout;
-    this.recorder = recorder;
+    if (recorder != null) {
+      transitionRecorders.add(recorder);
+    }
     this.renewNanos = settings.renewDeadline().toNanos();
     this.retryNanos = settings.retryPeriod().toNanos();
     this.callTimeoutNanos = Math.max(1, renewNanos / 2);
@@ -225,6 +229,26 @@ final class Engine implements LeaderElection {
   }
 
   @Override
+  public Subscription recordTransitions(TransitionRecorder recorder) {
+    return addRecorder(transitionRecorders, Objects.requireNonNull(recorder, "recorder"));
+  }
+
+  @Override
+  public Subscription recordRounds(RoundRecorder recorder) {
+    return addRecorder(roundRecorders, Objects.requireNonNull(recorder, "recorder"));
+  }
+
+  private <T> Subscription addRecorder(List<T> recorders, T recorder) {
+    synchronized (lock) {
+      if (lifecycle == Lifecycle.CLOSED) {
+        return () -> { };
+      }
+      recorders.add(recorder);
+    }
+    return () -> recorders.remove(recorder);
+  }
+
+  @Override
   public boolean await(Predicate<LeadershipEvent> condition, Duration timeout)
       throws InterruptedException {
     Objects.requireNonNull(condition, "condition");
@@ -313,6 +337,8 @@ final class Engine implements LeaderElection {
       if (lifecycle == Lifecycle.LATENT) {
         lifecycle = Lifecycle.CLOSED;
         publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
+        transitionRecorders.clear();
+        roundRecorders.clear();
         for (Mailbox m : mailboxes) {
           m.close();
         }
@@ -338,6 +364,8 @@ final class Engine implements LeaderElection {
       lapseIfDue();
       publish(UNKNOWN, null, LeadershipEvent.NO_TERM, ticker.read(), 0, false);
       finalSequence = snapshot.event.sequence();
+      transitionRecorders.clear();
+      roundRecorders.clear();
       lock.notifyAll();
     }
     signalAll();
@@ -563,8 +591,13 @@ final class Engine implements LeaderElection {
           && !observation.leader().get().equals(settings.identity())) {
         holdingOff = false; // another candidate had its chance (C2): take part from the next round
       }
+      StoreRound.Outcome outcome;
+      Throwable cause = null;
       if (error != null || observation == null) {
-        Throwable cause = unwrap(error);
+        cause = error != null ? unwrap(error)
+            : new IllegalStateException("the round completed without an observation");
+        outcome = cause instanceof TimeoutException ? StoreRound.Outcome.TIMEOUT
+            : StoreRound.Outcome.ERROR;
         if (!failing) {
           log.warn("{}: store round failed; state kept until the renew deadline: {}", label,
               SettingValues.printable(String.valueOf(cause)));
@@ -578,8 +611,11 @@ final class Engine implements LeaderElection {
           log.info("{}: store reachable again", label);
           failing = false;
         }
-        changed |= apply(observation, sentAt, pushesSeen);
+        LeadershipEvent before = snapshot.event;
+        outcome = apply(observation, sentAt, pushesSeen);
+        changed |= snapshot.event != before;
       }
+      recordRound(sentAt, outcome, observation, cause);
       if (storeCall) {
         // release() or leave() goes next; requestPoll() resumes after it
       } else if (pollRequested) {
@@ -603,6 +639,24 @@ final class Engine implements LeaderElection {
     }
   }
 
+  /** Hands a round to the round recorders. Holds lock. */
+  private void recordRound(long sentAt, StoreRound.Outcome outcome, Observation observation,
+      Throwable error) {
+    if (roundRecorders.isEmpty()) {
+      return;
+    }
+    String reason = error != null ? error.getMessage()
+        : observation != null ? observation.reason().orElse(null) : null;
+    StoreRound round = new StoreRound(sentAt, ticker.read(), outcome, reason, error);
+    for (RoundRecorder recorder : roundRecorders) {
+      try {
+        recorder.record(round);
+      } catch (RuntimeException e) {
+        log.warn("{}: round recorder threw", label, e);
+      }
+    }
+  }
+
   /**
    * The delay before the next timed round: P less a random part of up to a tenth of P, so that
    * many elections started together (one per shard, say) do not all poll the store in the same
@@ -621,39 +675,39 @@ final class Engine implements LeaderElection {
 
   /**
    * Applies the observation of a poll sent at {@code sentAt}, when {@code pushesSeen}
-   * observations had been pushed. Holds lock.
+   * observations had been pushed, and says what became of the round. Holds lock.
    */
-  private boolean apply(Observation o, long sentAt, long pushesSeen) {
+  private StoreRound.Outcome apply(Observation o, long sentAt, long pushesSeen) {
     long deadline = sentAt + renewNanos;
     long now = ticker.read();
     if (o.kind() == Observation.Kind.UNKNOWN) {
       cannotTell.log(log, now, label, o.reason().orElse("?"));
-      return publish(UNKNOWN, null, LeadershipEvent.NO_TERM, now, 0, false);
+      publish(UNKNOWN, null, LeadershipEvent.NO_TERM, now, 0, false);
+      return StoreRound.Outcome.UNKNOWN;
     }
     cannotTell.reset(); // the store answered: the next reason is news again
     if (now - deadline >= 0) {
       // the answer came too late to vouch for anything
       log.warn("{}: store answered after the renew deadline; ignoring the answer", label);
-      return false;
+      return StoreRound.Outcome.LATE;
     }
     if (pushes != pushesSeen) {
       // The backend pushed a newer fact (our key deleted, the session lost, another leader)
       // after this poll was sent: its answer may predate that fact, so it must not undo it.
       // observed() asked for a poll, which runs next and answers after the fact.
       log.debug("{}: ignoring the answer of a poll sent before the store's last notice", label);
-      return false;
+      return StoreRound.Outcome.SUPERSEDED;
     }
     if (o.kind() == Observation.Kind.LEADING) {
       if (observing) {
         log.warn("{}: the backend's observer reported leadership; ignoring the answer", label);
-        return false;
+        return StoreRound.Outcome.SUPERSEDED; // ignored, as a superseded answer is
       }
-      if (yielding) {
-        return publish(FOLLOWER, settings.identity(), o.term(), now, deadline, true);
-      }
-      return publish(LEADER, settings.identity(), o.term(), now, deadline, true);
+      publish(yielding ? FOLLOWER : LEADER, settings.identity(), o.term(), now, deadline, true);
+      return StoreRound.Outcome.LEADING;
     }
-    return publish(FOLLOWER, o.leader().orElse(null), o.term(), now, deadline, true);
+    publish(FOLLOWER, o.leader().orElse(null), o.term(), now, deadline, true);
+    return StoreRound.Outcome.FOLLOWING;
   }
 
   /** Leaves LEADER at once on purpose (resign, close). Holds lock. */
@@ -727,7 +781,7 @@ final class Engine implements LeaderElection {
     }
     // recorded and logged before the getters can see it, so that whoever sees the new view
     // finds the transition already recorded
-    if (recorder != null) {
+    for (TransitionRecorder recorder : transitionRecorders) {
       try {
         recorder.record(old.event, candidateView);
       } catch (RuntimeException e) {

@@ -101,6 +101,29 @@ public interface LeaderElection extends AutoCloseable {
   Subscription subscribe(LeadershipListener listener);
 
   /**
+   * Adds a synchronous recorder of every transition of this election, as described in {@link
+   * TransitionRecorder}: unlike a listener it is not coalesced, and it sees each change before
+   * any getter shows it. A recorder added before {@link #start()} sees every transition; one
+   * added later sees those that follow. May be called in any state; after close it is never
+   * called.
+   *
+   * @return the subscription; close it to stop the recording (a call under way may finish)
+   * @throws NullPointerException if recorder is null
+   */
+  Subscription recordTransitions(TransitionRecorder recorder);
+
+  /**
+   * Adds a synchronous recorder of every round of this candidate with its store, as described
+   * in {@link RoundRecorder}: its latency and what became of it. A recorder added before {@link
+   * #start()} sees every round; one added later sees those that complete after. May be called
+   * in any state; after close it is never called.
+   *
+   * @return the subscription; close it to stop the recording (a call under way may finish)
+   * @throws NullPointerException if recorder is null
+   */
+  Subscription recordRounds(RoundRecorder recorder);
+
+  /**
    * Waits until the live view satisfies a condition. The condition runs on the calling thread,
    * outside the election's locks, once at first and again after each change of the view
    * (including a leadership that lapses at its renew deadline).
@@ -340,7 +363,10 @@ public interface LeaderElection extends AutoCloseable {
       return this;
     }
 
-    /** A synchronous recorder of every transition, as described in {@link TransitionRecorder}. */
+    /**
+     * A synchronous recorder of every transition, as described in {@link TransitionRecorder};
+     * the same as {@link LeaderElection#recordTransitions} before start.
+     */
     public Builder transitionRecorder(TransitionRecorder recorder) {
       this.recorder = Objects.requireNonNull(recorder, "transitionRecorder");
       return this;

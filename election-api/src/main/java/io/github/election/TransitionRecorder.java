@@ -8,6 +8,9 @@ package io.github.election;
  * election holds its internal lock, before any {@link LeadershipListener} hears of it. It must
  * return quickly, must not block, and must not call the election. Exceptions are logged and
  * ignored. For anything slower, subscribe a {@link LeadershipListener} instead.
+ *
+ * <p>Given to the builder ({@link LeaderElection.Builder#transitionRecorder}) or added to a
+ * built election ({@link LeaderElection#recordTransitions}); the builder's is called first.
  */
 @FunctionalInterface
 public interface TransitionRecorder {

@@ -3,7 +3,9 @@ package io.github.election.tck.broken;
 import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipListener;
+import io.github.election.RoundRecorder;
 import io.github.election.Subscription;
+import io.github.election.TransitionRecorder;
 import java.time.Duration;
 import java.util.function.Predicate;
 
@@ -39,6 +41,16 @@ class ForwardingElection implements LeaderElection {
   @Override
   public Subscription subscribe(LeadershipListener listener) {
     return inner.subscribe(listener);
+  }
+
+  @Override
+  public Subscription recordTransitions(TransitionRecorder recorder) {
+    return inner.recordTransitions(recorder);
+  }
+
+  @Override
+  public Subscription recordRounds(RoundRecorder recorder) {
+    return inner.recordRounds(recorder);
   }
 
   @Override
