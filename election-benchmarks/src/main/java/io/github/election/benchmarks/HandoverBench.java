@@ -18,11 +18,15 @@ import java.util.function.BooleanSupplier;
  * shows them (or, on Kubernetes, once they have seen the leader), either at once ("fresh") or
  * after 500 ms ("settled"), the leader gives up; then the old leader and the candidate that did
  * not win leave, and the winner leads alone for the next run. Ours and raw alternate run by run
- * (A/B, B/A, ...), so that the load of the machine falls on both alike.
+ * (A/B, B/A, ...), so that the load of the machine falls on both alike. On a store with a round
+ * trip probe ({@link BenchStore#roundTrip()}), a few plain round trips are timed after each run,
+ * under the same load.
  */
 final class HandoverBench {
 
   static final long SETTLE_MILLIS = 500;
+  /** Round trips timed after each measured run (after one untimed), where the store has a probe. */
+  static final int ROUND_TRIPS_PER_RUN = 5;
 
   /** One side's three clients and the run under way. */
   static final class Group {
@@ -202,7 +206,8 @@ final class HandoverBench {
 
   /**
    * Measures {@code runs} handovers per side (after {@code warmup} unrecorded ones), ours and
-   * raw alternating. Returns {ours, raw}.
+   * raw alternating. Returns {ours, raw, round trips} (the last empty when the store has no
+   * probe).
    */
   static Samples[] measure(BenchStore store, boolean settled, int warmup, int runs,
       String tag) {
@@ -210,6 +215,7 @@ final class HandoverBench {
     boolean perRun = store.storePerRun();
     Group ours = new Group(store.ours(), "h-" + tag + "-o", wait);
     Group raw = new Group(store.raw(), "h-" + tag + "-r", wait);
+    Samples roundTrips = new Samples();
     try {
       if (!perRun) {
         ours.open();
@@ -243,6 +249,11 @@ final class HandoverBench {
             one(g, g.awaitEnrolled(), i >= 0, perRun);
           }
         }
+        if (i >= 0 && store.roundTrip() >= 0) {
+          for (int k = 0; k < ROUND_TRIPS_PER_RUN; k++) {
+            roundTrips.add(store.roundTrip());
+          }
+        }
         if (i >= 0 && (i + 1) % 10 == 0) {
           Bench.progress("P1 %s %s: %d/%d runs, ours median %s, raw median %s", store.store(),
               settled ? "settled" : "fresh", i + 1, runs, Samples.ms(ours.samples.median()),
@@ -253,7 +264,7 @@ final class HandoverBench {
       ours.close();
       raw.close();
     }
-    return new Samples[] {ours.samples, raw.samples};
+    return new Samples[] {ours.samples, raw.samples, roundTrips};
   }
 
   private static void one(Group g, boolean enrolled, boolean record, boolean perRun) {
