@@ -19,13 +19,14 @@ import java.util.function.BooleanSupplier;
  * after 500 ms ("settled"), the leader gives up; then the old leader and the candidate that did
  * not win leave, and the winner leads alone for the next run. Ours and raw alternate run by run
  * (A/B, B/A, ...), so that the load of the machine falls on both alike. On a store with a round
- * trip probe ({@link BenchStore#roundTrip()}), a few plain round trips are timed after each run,
- * under the same load.
+ * trip probe ({@link BenchStore#roundTrip()}), plain round trips are timed after each run, under
+ * the same load: the first on a connection idle since the previous run (as the statements of a
+ * handover find theirs), then a few back to back.
  */
 final class HandoverBench {
 
   static final long SETTLE_MILLIS = 500;
-  /** Round trips timed after each measured run (after one untimed), where the store has a probe. */
+  /** Back-to-back round trips timed after each measured run, where the store has a probe. */
   static final int ROUND_TRIPS_PER_RUN = 5;
 
   /** One side's three clients and the run under way. */
@@ -206,8 +207,8 @@ final class HandoverBench {
 
   /**
    * Measures {@code runs} handovers per side (after {@code warmup} unrecorded ones), ours and
-   * raw alternating. Returns {ours, raw, round trips} (the last empty when the store has no
-   * probe).
+   * raw alternating. Returns {ours, raw, back-to-back round trips, round trips on an idle
+   * connection} (the last two empty when the store has no probe).
    */
   static Samples[] measure(BenchStore store, boolean settled, int warmup, int runs,
       String tag) {
@@ -216,6 +217,7 @@ final class HandoverBench {
     Group ours = new Group(store.ours(), "h-" + tag + "-o", wait);
     Group raw = new Group(store.raw(), "h-" + tag + "-r", wait);
     Samples roundTrips = new Samples();
+    Samples idleRoundTrips = new Samples();
     try {
       if (!perRun) {
         ours.open();
@@ -249,7 +251,9 @@ final class HandoverBench {
             one(g, g.awaitEnrolled(), i >= 0, perRun);
           }
         }
-        if (i >= 0 && store.roundTrip() >= 0) {
+        long idle = store.roundTrip();
+        if (i >= 0 && idle >= 0) {
+          idleRoundTrips.add(idle);
           for (int k = 0; k < ROUND_TRIPS_PER_RUN; k++) {
             roundTrips.add(store.roundTrip());
           }
@@ -264,7 +268,7 @@ final class HandoverBench {
       ours.close();
       raw.close();
     }
-    return new Samples[] {ours.samples, raw.samples, roundTrips};
+    return new Samples[] {ours.samples, raw.samples, roundTrips, idleRoundTrips};
   }
 
   private static void one(Group g, boolean enrolled, boolean record, boolean perRun) {

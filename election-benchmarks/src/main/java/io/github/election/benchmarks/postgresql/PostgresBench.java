@@ -79,7 +79,8 @@ public final class PostgresBench extends HarnessBench {
   @Override
   protected String oursSettings() {
     return "defaults of the harness's backend: a pool of its own, 2 connections for statements"
-        + " + 1 for LISTEN";
+        + " + 1 for LISTEN; the P1 round trip: SELECT 1 on an open connection straight to the"
+        + " server";
   }
 
   @Override
