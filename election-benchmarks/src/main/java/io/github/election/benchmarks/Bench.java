@@ -18,8 +18,10 @@ import java.util.Set;
 import java.util.logging.Level;
 
 /**
- * The benchmarks of issue 8, side by side with the raw clients, in one command: prints Markdown
- * tables and the verdict on each target, and writes every figure and sample as JSON.
+ * The benchmarks of issue 8 (and of each store added since, such as PostgreSQL in issue 14), side
+ * by side with the raw clients, in one command: prints Markdown tables and the verdict on each
+ * target (each store's, {@link BenchStore#targets()}), and writes every figure and sample as
+ * JSON.
  *
  * <pre>
  * bash scripts/bench.sh [--quick] [--only=P1,P2,P3,P4]
