@@ -341,8 +341,9 @@ public final class Bench {
       Report.Table t = report.table("P1 graceful handover",
           "(leader gives up -> next candidate told LEADER; " + o.p1Runs()
               + " runs per side and case, ours and raw alternating, clients straight to the"
-              + " store; settled: followers joined 500 ms before, just joined: the leader gives"
-              + " up as soon as the store shows both followers)",
+              + " store; settled: followers joined 500-1000 ms before (random: a random phase"
+              + " against a polling client's schedule), just joined: the leader gives up as soon"
+              + " as the store shows both followers)",
           "store", "followers", "ours p50", "ours p99", "raw client", "raw p50", "raw p99",
           "ours/raw p50", "ours/raw p99", "round trip p50 (idle connection)", "target");
       List<Object> rows = new ArrayList<>();
