@@ -1,21 +1,27 @@
 #!/usr/bin/env bash
 # Benchmarks side by side with the raw clients (election-benchmarks; issue 8).
 #
-#   bash scripts/bench.sh            # full run, about 15 minutes on 2 cores
-#   bash scripts/bench.sh --quick    # fewer runs, about 5 minutes
-#   options: --only=P1,P2,P3,P4  --stores=zookeeper,etcd,kubernetes  --out=FILE
+#   bash scripts/bench.sh            # full run, about 20 minutes on 2 cores
+#   bash scripts/bench.sh --quick    # fewer runs, about 7 minutes
+#   options: --only=P1,P2,P3,P4  --stores=zookeeper,etcd,kubernetes,postgresql  --out=FILE
 #
 # Builds the benchmark module and the modules it needs (tests skipped), then runs the harness,
 # which starts every store on 127.0.0.1 itself (ZooKeeper in-process, etcd as a child process of
-# /usr/bin/etcd, Kubernetes as fabric8's mock API server), prints Markdown tables with the
-# verdict on each target, and writes election-benchmarks/target/benchmarks.json (and .md).
-# Needs Java 17, Maven 3.8 and etcd (Debian: apt-get install etcd-server).
+# /usr/bin/etcd, Kubernetes as fabric8's mock API server, PostgreSQL as a child process of
+# Debian's server binaries), prints Markdown tables with the verdict on each target, and writes
+# election-benchmarks/target/benchmarks.json (and .md).
+# Needs Java 17, Maven 3.8, etcd (Debian: apt-get install etcd-server) and the PostgreSQL server
+# (Debian: apt-get install postgresql; or PG_BIN=<directory of initdb and postgres>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
   echo "bench: etcd is not installed (Debian/Ubuntu: apt-get install -y etcd-server);" \
        "the etcd figures will be missing" >&2
+fi
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${PG_BIN:-}" ]; then
+  echo "bench: the PostgreSQL server is not installed (Debian/Ubuntu: apt-get install -y" \
+       "postgresql);" "the postgresql figures will be missing" >&2
 fi
 
 mvn -B -q -Pbench -pl election-benchmarks -am -DskipTests package

@@ -18,11 +18,14 @@ import java.util.Set;
 import java.util.logging.Level;
 
 /**
- * The benchmarks of issue 8, side by side with the raw clients, in one command: prints Markdown
- * tables and the verdict on each target, and writes every figure and sample as JSON.
+ * The benchmarks of issue 8 (and of each store added since, such as PostgreSQL in issue 14), side
+ * by side with the raw clients, in one command: prints Markdown tables and the verdict on each
+ * target (each store's, {@link BenchStore#targets()}), and writes every figure and sample as
+ * JSON.
  *
  * <pre>
- * bash scripts/bench.sh [--quick] [--only=P1,P2,P3,P4] [--stores=zookeeper,etcd,kubernetes]
+ * bash scripts/bench.sh [--quick] [--only=P1,P2,P3,P4]
+ *                       [--stores=zookeeper,etcd,kubernetes,postgresql]
  *                       [--out=election-benchmarks/target/benchmarks.json]
  * </pre>
  *
@@ -43,7 +46,8 @@ public final class Bench {
   static final class Options {
     boolean quick;
     Set<String> only = new LinkedHashSet<>(List.of("P1", "P2", "P3", "P4"));
-    List<String> stores = new ArrayList<>(List.of("zookeeper", "etcd", "kubernetes"));
+    /** By default every store whose benchmarks are on the class path. */
+    List<String> stores = BenchStore.stores();
     Path out = Path.of(System.getProperty("bench.out", "target/benchmarks.json"));
     String command = "bash scripts/bench.sh";
 
@@ -61,8 +65,8 @@ public final class Bench {
       return quick ? 4 : 20;
     }
 
-    int p2Batch(String store) {
-      return quick ? 4 : store.equals("kubernetes") ? 4 : 5;
+    int p2Batch(BenchStore store) {
+      return quick ? Math.min(4, store.failoverBatch()) : store.failoverBatch();
     }
 
     long p4Warm() {
@@ -71,10 +75,6 @@ public final class Bench {
 
     long p4Window() {
       return quick ? 6_000 : 20_000;
-    }
-
-    int scale(String store) {
-      return store.equals("kubernetes") ? 100 : 1000;
     }
 
     static Options parse(String[] args) {
@@ -100,7 +100,8 @@ public final class Bench {
           o.out = Path.of(a.substring(6));
         } else {
           throw new IllegalArgumentException("unknown argument '" + a + "'; use --quick, "
-              + "--only=P1,P2,P3,P4, --stores=zookeeper,etcd,kubernetes, --p1-runs=N, --out=FILE");
+              + "--only=P1,P2,P3,P4, --stores=" + String.join(",", BenchStore.stores())
+              + ", --p1-runs=N, --out=FILE");
         }
       }
       o.command = cmd.toString();
@@ -175,13 +176,21 @@ public final class Bench {
       }
       try {
         results.sides.put(store, new String[] {s.ours().label(), s.raw().label()});
+        results.sideSettings.put(store, new String[] {s.ours().settings(), s.raw().settings()});
         results.holderUnits.put(store, s.holdersUnit());
+        results.loadMeasures.put(store, s.loadMeasures());
         results.timings.put(store, s.timings());
+        results.targets.put(store, s.targets());
+        results.versions.put(store, s.storeVersion());
         if (o.only.contains("P1")) {
           progress("P1 %s: graceful handover, followers settled (%d runs per side)", store,
               o.p1Runs());
-          results.p1Settled.put(store, HandoverBench.measure(s, true, o.p1Warmup(), o.p1Runs(),
-              "s"));
+          Samples[] settled = HandoverBench.measure(s, true, o.p1Warmup(), o.p1Runs(), "s");
+          results.p1Settled.put(store, settled);
+          if (settled[2].count() > 0) {
+            results.roundTrips.put(store, settled[2]);
+            results.idleRoundTrips.put(store, settled[3]);
+          }
           progress("P1 %s: handover to a named candidate, ours, followers settled (%d runs)",
               store, o.p1Runs());
           results.p1Named.put(store, HandoverBench.measureNamed(s, o.p1Warmup(), o.p1Runs()));
@@ -194,7 +203,7 @@ public final class Bench {
         }
         if (o.only.contains("P2")) {
           progress("P2 %s: crash failover (%d runs per side)", store, o.p2Runs());
-          results.p2.put(store, FailoverBench.measure(s, o.p2Runs(), o.p2Batch(store),
+          results.p2.put(store, FailoverBench.measure(s, o.p2Runs(), o.p2Batch(s),
               store.hashCode()));
         }
         if (o.only.contains("P4")) {
@@ -267,7 +276,7 @@ public final class Bench {
 
   private static ScaleBench.Result[] scale(BenchStore s, Options o, Path logs) {
     ScaleBench bench = new ScaleBench(logs, o.p4Warm(), o.p4Window());
-    int n = o.scale(s.store());
+    int n = s.targets().elections();
     ScaleBench.Result[] r = new ScaleBench.Result[2];
     for (int i = 0; i < 2; i++) {
       String side = i == 0 ? "ours" : "raw";
@@ -289,19 +298,36 @@ public final class Bench {
     final Map<String, Samples[]> p2 = new LinkedHashMap<>();
     final Map<String, ScaleBench.Result[]> p4 = new LinkedHashMap<>();
     final Map<String, String[]> sides = new LinkedHashMap<>();
+    final Map<String, String[]> sideSettings = new LinkedHashMap<>();
     final Map<String, String> holderUnits = new LinkedHashMap<>();
+    final Map<String, String> loadMeasures = new LinkedHashMap<>();
     final Map<String, Timings> timings = new LinkedHashMap<>();
+    final Map<String, BenchStore.Targets> targets = new LinkedHashMap<>();
+    final Map<String, String> versions = new LinkedHashMap<>();
+    /** Plain round trips to the store, timed between the P1 runs (stores that have a probe). */
+    final Map<String, Samples> roundTrips = new LinkedHashMap<>();
+    /** The first of them after each run, on a connection idle since the previous run. */
+    final Map<String, Samples> idleRoundTrips = new LinkedHashMap<>();
     final Map<String, String> errors = new LinkedHashMap<>();
     List<NotifyBench.Result> p3;
 
     void fill(Report report, Options o) {
       Map<String, Object> json = report.json;
       Map<String, Object> settings = new LinkedHashMap<>();
-      timings.forEach((store, t) -> settings.put(store, Map.of(
-          "leaseDuration", fmt(t.leaseDuration()), "renewDeadline", fmt(t.renewDeadline()),
-          "retryPeriod", fmt(t.retryPeriod()), "ours", sides.get(store)[0],
-          "raw", sides.get(store)[1])));
+      timings.forEach((store, t) -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("leaseDuration", fmt(t.leaseDuration()));
+        m.put("renewDeadline", fmt(t.renewDeadline()));
+        m.put("retryPeriod", fmt(t.retryPeriod()));
+        m.put("ours", sides.get(store)[0]);
+        m.put("oursSettings", sideSettings.get(store)[0]);
+        m.put("raw", sides.get(store)[1]);
+        m.put("rawSettings", sideSettings.get(store)[1]);
+        m.put("server", versions.get(store));
+        settings.put(store, m);
+      });
       json.put("settings", settings);
+      settingsTable(report);
       handoverTable(report, o);
       failoverTable(report);
       notifyTable(report);
@@ -320,10 +346,11 @@ public final class Bench {
       Report.Table t = report.table("P1 graceful handover",
           "(leader gives up -> next candidate told LEADER; " + o.p1Runs()
               + " runs per side and case, ours and raw alternating, clients straight to the"
-              + " store; settled: followers joined 500 ms before, just joined: the leader gives"
-              + " up as soon as the store shows both followers)",
+              + " store; settled: followers joined 500-1000 ms before (random: a random phase"
+              + " against a polling client's schedule), just joined: the leader gives up as soon"
+              + " as the store shows both followers)",
           "store", "followers", "ours p50", "ours p99", "raw client", "raw p50", "raw p99",
-          "ours/raw p50", "ours/raw p99", "target");
+          "ours/raw p50", "ours/raw p99", "round trip p50 (idle connection)", "target");
       List<Object> rows = new ArrayList<>();
       for (String store : p1Settled.keySet()) {
         for (int v = 0; v < 2; v++) {
@@ -334,18 +361,41 @@ public final class Bench {
           String variant = v == 0 ? "settled" : "just joined";
           double r50 = s[0].median() / s[1].median();
           double r99 = s[0].p99() / s[1].p99();
-          boolean k8s = store.equals("kubernetes");
-          double limit = k8s ? 0.1 : 1.2;
-          String target = "<= " + (k8s ? "0.1x" : "1.2x") + " raw";
+          BenchStore.Targets goal = targets.get(store);
+          double limit = goal.handoverVsRaw();
+          String target = "<= " + Samples.ratio(limit) + " raw";
+          Samples rtt = roundTrips.get(store);
+          Samples idle = idleRoundTrips.get(store);
+          int trips = goal.handoverRoundTrips();
+          if (trips > 0) {
+            target += ", <= " + trips + "x round trip";
+          }
           t.row(store, variant, Samples.ms(s[0].median()), Samples.ms(s[0].p99()),
               sides.get(store)[1], Samples.ms(s[1].median()), Samples.ms(s[1].p99()),
-              Samples.ratio(r50), Samples.ratio(r99), target);
+              Samples.ratio(r50), Samples.ratio(r99),
+              rtt == null ? "-" : Samples.us(rtt.median()) + " (" + Samples.us(idle.median())
+                  + ")", target);
           report.verdict("P1", store + ", followers " + variant + ": median " + target,
               String.format(Locale.ROOT, "%s vs %s = %s (p99 %s vs %s = %s)%s",
                   Samples.ms(s[0].median()), Samples.ms(s[1].median()), Samples.ratio(r50),
                   Samples.ms(s[0].p99()), Samples.ms(s[1].p99()), Samples.ratio(r99),
                   failures(s)),
               r50 <= limit && s[0].failures() == 0, null);
+          if (trips > 0) {
+            double perTrip = rtt == null ? Double.NaN : s[0].median() / rtt.median();
+            report.verdict("P1", store + ", followers " + variant + ": median <= " + trips
+                    + "x one round trip to the server (" + roundTripWhat(store) + ")",
+                String.format(Locale.ROOT, "%s = %s round trips of %s (p50 of %d back to back;"
+                        + " on a connection idle since the previous run: %s, %s of them)",
+                    Samples.ms(s[0].median()), Samples.ratio(perTrip).replace("x", ""),
+                    rtt == null ? "-" : Samples.us(rtt.median()),
+                    rtt == null ? 0 : rtt.count(),
+                    idle == null ? "-" : Samples.us(idle.median()),
+                    idle == null ? "-" : Samples.ratio(s[0].median() / idle.median())
+                        .replace("x", "")),
+                rtt != null && perTrip <= trips && s[0].failures() == 0,
+                rtt == null ? "no round trip measured" : null);
+          }
           Map<String, Object> m = new LinkedHashMap<>();
           m.put("store", store);
           m.put("followers", variant);
@@ -353,6 +403,11 @@ public final class Bench {
           m.put("raw", samplesJson(s[1], sides.get(store)[1]));
           m.put("ratioMedian", r50);
           m.put("ratioP99", r99);
+          if (rtt != null) {
+            m.put("roundTrip", samplesJson(rtt, roundTripWhat(store)));
+            m.put("roundTripIdleConnection", samplesJson(idle, roundTripWhat(store)
+                + ", the first after each run"));
+          }
           rows.add(m);
         }
       }
@@ -476,13 +531,16 @@ public final class Bench {
       if (p4.isEmpty()) {
         return;
       }
+      StringBuilder measures = new StringBuilder();
+      for (String store : p4.keySet()) {
+        measures.append("; ").append(store).append(": ").append(loadMeasures.get(store));
+      }
       Report.Table t = report.table("P4 scale",
           "(n elections of one candidate each in one JVM of their own, on one client; default"
-              + " D 15 s, R 10 s, P 2 s; figures of the child JVM; requests counted by the store"
-              + " over a steady-state window; writes: transaction-log fsyncs of ZooKeeper, raft"
-              + " proposals of etcd)",
+              + " D 15 s, R 10 s, P 2 s; figures of the child JVM; requests and writes counted by"
+              + " the store over a steady-state window" + measures + ")",
           "store", "side", "elections", "live threads", "heap after GC",
-          "sessions / leases holding", "store requests/s", "store writes/s",
+          "sessions / leases / connections holding", "store requests/s", "store writes/s",
           "all leading after");
       List<Object> rows = new ArrayList<>();
       for (Map.Entry<String, ScaleBench.Result[]> e : p4.entrySet()) {
@@ -518,19 +576,47 @@ public final class Bench {
           rows.add(m);
         }
         ScaleBench.Result ours = e.getValue()[0];
-        int n = store.equals("kubernetes") ? 100 : 1000;
+        BenchStore.Targets goal = targets.get(store);
+        int n = goal.elections();
         report.verdict("P4", store + " (" + n + " elections): <= 32 live threads",
             ours.threads + " threads", ours.error == null && ours.threads <= 32, ours.error);
         report.verdict("P4", store + " (" + n + " elections): <= 128 MB heap after GC",
             String.format(Locale.ROOT, "%.1f MB", ours.heap / 1048576.0),
             ours.error == null && ours.heap <= 128L * 1024 * 1024, ours.error);
-        if (!store.equals("kubernetes")) {
-          report.verdict("P4", store + ": one " + (store.equals("etcd") ? "lease" : "session")
-                  + " per JVM", ours.holders + " held by " + n + " candidates",
-              ours.error == null && ours.holders == 1, ours.error);
+        if (goal.maxHolders() > 0) {
+          String unit = holderUnits.get(store);
+          report.verdict("P4", store + " (" + n + " elections): <= " + goal.maxHolders() + " "
+                  + unit + " per JVM", ours.holders + " " + unit + " for " + n + " candidates",
+              ours.error == null && ours.holders >= 0 && ours.holders <= goal.maxHolders(),
+              ours.error);
         }
       }
       report.json.put("P4_scale", rows);
+    }
+
+    /** The sides' labels and the settings they state, with the store server's version. */
+    private void settingsTable(Report report) {
+      boolean any = false;
+      for (String[] st : sideSettings.values()) {
+        any |= !st[0].isEmpty() || !st[1].isEmpty();
+      }
+      if (!any) {
+        return;
+      }
+      Report.Table t = report.table("Settings", "(where a side's settings are not its defaults,"
+          + " or must be stated; P1 and P2 use the store's test timings, P4 the defaults)",
+          "store", "server", "side", "settings");
+      sideSettings.forEach((store, st) -> {
+        for (int i = 0; i < 2; i++) {
+          if (!st[i].isEmpty()) {
+            t.row(store, versions.get(store), sides.get(store)[i], st[i]);
+          }
+        }
+      });
+    }
+
+    private static String roundTripWhat(String store) {
+      return "a plain request to " + store + " on an open connection, timed between the runs";
     }
 
     private static String failures(Samples[] s) {

@@ -2,6 +2,8 @@ package io.github.election.benchmarks;
 
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.ServiceLoader;
 import java.util.function.IntSupplier;
 import java.util.function.LongConsumer;
@@ -29,6 +31,14 @@ public interface BenchStore extends AutoCloseable {
       found.append(found.length() == 0 ? "" : ", ").append(p.store());
     }
     throw new IllegalArgumentException("unknown store '" + store + "'; expected one of " + found);
+  }
+
+  /** The stores whose benchmarks are on the class path, in the order they are registered. */
+  static List<String> stores() {
+    List<String> out = new ArrayList<>();
+    ServiceLoader.load(Provider.class, BenchStore.class.getClassLoader())
+        .forEach(p -> out.add(p.store()));
+    return out;
   }
 
   /** Starts a store's benchmarks; registered in {@code META-INF/services}. */
@@ -104,7 +114,59 @@ public interface BenchStore extends AutoCloseable {
   /** What {@link Scale#holders()} counts, in the tables: {@code session(s)}, ... */
   String holdersUnit();
 
-  /** The store's short name: {@code zookeeper}, {@code etcd}, {@code kubernetes}. */
+  /**
+   * What {@link Scale#requests()} and {@link Scale#writes()} count on this store, for the note
+   * of the scale table, such as {@code requests: packets received (mntr)}.
+   */
+  String loadMeasures();
+
+  /**
+   * The targets of this store's figures, as the issue that added the store states them; issue
+   * 8's by default.
+   */
+  default Targets targets() {
+    return Targets.ISSUE_8;
+  }
+
+  /**
+   * The targets of one store.
+   *
+   * @param handoverVsRaw the largest ratio of our median graceful handover (P1) to the raw
+   *     side's that meets the target
+   * @param handoverRoundTrips how many plain round trips to the store ({@link #roundTrip()}) our
+   *     median handover may take at most, or 0 when the store states no such target
+   * @param elections how many elections the scale run (P4) starts
+   * @param maxHolders how many {@link Scale#holders()} our scale run may use at most, or 0 when
+   *     the store states no such target
+   */
+  record Targets(double handoverVsRaw, int handoverRoundTrips, int elections, int maxHolders) {
+
+    /** Issue 8's: median handover at most 1.2x the raw client's; 1,000 elections on one holder. */
+    public static final Targets ISSUE_8 = new Targets(1.2, 0, 1000, 1);
+  }
+
+  /**
+   * Times one plain round trip to the store on a connection it keeps open for this, straight to
+   * the store (PostgreSQL: {@code SELECT 1}), for the targets stated in round trips ({@link
+   * Targets#handoverRoundTrips()}).
+   *
+   * @return nanoseconds, or -1 when this store has no such probe
+   */
+  default long roundTrip() {
+    return -1;
+  }
+
+  /** How many elections of each side a crash-failover batch (P2) starts. */
+  default int failoverBatch() {
+    return 5;
+  }
+
+  /** The store server's version, for the report; empty when the report has it otherwise. */
+  default String storeVersion() {
+    return "";
+  }
+
+  /** The store's short name, its backend's scheme: {@code zookeeper}, {@code etcd}, ... */
   String store();
 
   /** The timings of the handover and failover runs (the module's test fixture's). */
@@ -139,6 +201,15 @@ public interface BenchStore extends AutoCloseable {
 
     /** What this side is, such as {@code Curator LeaderLatch 5.9.0}. */
     String label();
+
+    /**
+     * The settings this side runs with where they are not the client's own defaults or where
+     * the report must state them (timeouts, poll periods, pool sizes); empty when there is
+     * nothing to state.
+     */
+    default String settings() {
+      return "";
+    }
 
     /**
      * A new client of the store: its own connection (and session or lease), through its own TCP
@@ -223,7 +294,7 @@ public interface BenchStore extends AutoCloseable {
     /**
      * The graceful hand-over as the client offers it: {@code resign()} for ours, {@code
      * LeaderLatch.close()}, jetcd {@code Election.resign}, cancelling a fabric8 elector with
-     * release on cancel.
+     * release on cancel, stopping Spring Integration's {@code LockRegistryLeaderInitiator}.
      */
     void giveUp();
 

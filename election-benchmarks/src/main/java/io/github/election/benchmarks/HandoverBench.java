@@ -2,6 +2,7 @@ package io.github.election.benchmarks;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,13 +17,23 @@ import java.util.function.BooleanSupplier;
  * <p>Each side has three clients (own connection each, straight to the store, no proxy). A run:
  * the leader leads alone; two new candidacies join on the other two clients; once the store
  * shows them (or, on Kubernetes, once they have seen the leader), either at once ("fresh") or
- * after 500 ms ("settled"), the leader gives up; then the old leader and the candidate that did
+ * after 500 ms and a random part of up to 500 ms more ("settled": the random part puts the give-up
+ * at a random phase of a client that polls, such as Spring Integration's follower, which tries
+ * its lock every 100 ms; after a fixed 500 ms it would try again a few milliseconds after each
+ * give-up), the leader gives up; then the old leader and the candidate that did
  * not win leave, and the winner leads alone for the next run. Ours and raw alternate run by run
- * (A/B, B/A, ...), so that the load of the machine falls on both alike.
+ * (A/B, B/A, ...), so that the load of the machine falls on both alike. On a store with a round
+ * trip probe ({@link BenchStore#roundTrip()}), plain round trips are timed after each run, under
+ * the same load: the first on a connection idle since the previous run (as the statements of a
+ * handover find theirs), then a few back to back.
  */
 final class HandoverBench {
 
   static final long SETTLE_MILLIS = 500;
+  /** The random part of the settle time: a random phase against the schedule of a polling client. */
+  static final int SETTLE_JITTER_MILLIS = 500;
+  /** Back-to-back round trips timed after each measured run, where the store has a probe. */
+  static final int ROUND_TRIPS_PER_RUN = 5;
 
   /** One side's three clients and the run under way. */
   static final class Group {
@@ -220,7 +231,8 @@ final class HandoverBench {
 
   /**
    * Measures {@code runs} handovers per side (after {@code warmup} unrecorded ones), ours and
-   * raw alternating. Returns {ours, raw}.
+   * raw alternating. Returns {ours, raw, back-to-back round trips, round trips on an idle
+   * connection} (the last two empty when the store has no probe).
    */
   static Samples[] measure(BenchStore store, boolean settled, int warmup, int runs,
       String tag) {
@@ -241,6 +253,9 @@ final class HandoverBench {
     boolean perRun = store.storePerRun();
     Group ours = new Group(store.ours(), "h-" + tag + "-o", wait);
     Group raw = named ? null : new Group(store.raw(), "h-" + tag + "-r", wait);
+    Random random = new Random(tag.hashCode() * 31L + store.store().hashCode());
+    Samples roundTrips = new Samples();
+    Samples idleRoundTrips = new Samples();
     try {
       if (!perRun) {
         ours.open();
@@ -269,7 +284,7 @@ final class HandoverBench {
           for (int k = 0; k < order.size(); k++) {
             enrolled[k] = order.get(k).awaitEnrolled();
           }
-          Background.sleep(SETTLE_MILLIS);
+          Background.sleep(SETTLE_MILLIS + random.nextInt(SETTLE_JITTER_MILLIS));
           for (int k = 0; k < order.size(); k++) {
             one(order.get(k), enrolled[k], i >= 0, perRun, named);
           }
@@ -277,6 +292,13 @@ final class HandoverBench {
           for (Group g : order) {
             g.joinFollowers();
             one(g, g.awaitEnrolled(), i >= 0, perRun, false);
+          }
+        }
+        long idle = store.roundTrip();
+        if (i >= 0 && idle >= 0) {
+          idleRoundTrips.add(idle);
+          for (int k = 0; k < ROUND_TRIPS_PER_RUN; k++) {
+            roundTrips.add(store.roundTrip());
           }
         }
         if (i >= 0 && (i + 1) % 10 == 0) {
@@ -292,7 +314,8 @@ final class HandoverBench {
         raw.close();
       }
     }
-    return new Samples[] {ours.samples, raw == null ? null : raw.samples};
+    return new Samples[] {ours.samples, raw == null ? null : raw.samples, roundTrips,
+        idleRoundTrips};
   }
 
   private static void one(Group g, boolean enrolled, boolean record, boolean perRun,

@@ -55,12 +55,22 @@ public abstract class HarnessBench implements BenchStore {
   /** How many candidates of our side's election the store holds, or -1 if it cannot tell. */
   protected abstract int enrolledOurs(String election);
 
+  /** What our side's {@link Side#settings()} states; nothing by default. */
+  protected String oursSettings() {
+    return "";
+  }
+
   @Override
   public Side ours() {
     return new Side() {
       @Override
       public String label() {
         return "election-" + store();
+      }
+
+      @Override
+      public String settings() {
+        return oursSettings();
       }
 
       @Override

@@ -105,6 +105,11 @@ public final class EtcdBench extends HarnessBench {
     return "lease(s)";
   }
 
+  @Override
+  public String loadMeasures() {
+    return "requests = gRPC messages received, writes = raft proposals committed";
+  }
+
   static String jetcdVersion() {
     String v = io.etcd.jetcd.Client.class.getPackage().getImplementationVersion();
     return v == null ? "0.8.7" : v;

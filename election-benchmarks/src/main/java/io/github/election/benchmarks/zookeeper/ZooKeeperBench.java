@@ -115,6 +115,11 @@ public final class ZooKeeperBench extends HarnessBench {
     return "session(s)";
   }
 
+  @Override
+  public String loadMeasures() {
+    return "requests = packets received (mntr), writes = transaction-log fsyncs";
+  }
+
   static String curatorVersion() {
     String v = LeaderLatch.class.getPackage().getImplementationVersion();
     return v == null ? "5.9.0" : v;
