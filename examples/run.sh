@@ -9,10 +9,12 @@ cd "$(dirname "$0")/.."
 build() {
   echo "building $1 (mvn package, without tests; a minute or so the first time)..." >&2
   mvn -q -B -ntp -Dstyle.color=never -Dmaven.test.skip=true -Dmaven.javadoc.skip=true \
-    -Dmaven.source.skip=true package -pl "$2" >&2
+    -Dmaven.source.skip=true package -pl "$2" -am >&2
 }
 
-PLAIN=election-api,election-testing,election-zookeeper,examples,examples/plain-java
+# -am: the modules these need come from this build (a fresh machine has none of them installed;
+# the test-scoped ones, such as the compatibility kit, are needed to resolve them too)
+PLAIN=examples/plain-java
 case "${1:-}" in
   plain|zookeeper)
     what=$1
@@ -26,7 +28,7 @@ case "${1:-}" in
   spring)
     shift
     build "the Spring Boot example" \
-      "$PLAIN,election-micrometer,election-spring-boot,election-spring-boot-starter,examples/spring-boot-app"
+      examples/spring-boot-app
     exec java -jar examples/spring-boot-app/target/election-example-spring-boot-0.1.0-SNAPSHOT.jar "$@"
     ;;
   *)
