@@ -100,6 +100,31 @@ class PostgresBackendTest {
 
   // ------------------------------------------------------------------ fencing
 
+  /** A leader on a connection of its own, and a transaction of it that has written one row. */
+  private record LeaderInTransaction(StoreHarness.Connection link,
+      PostgresElectionBackend backend, long term, Connection tx) {
+  }
+
+  /**
+   * Candidate c1 leads on a proxied connection of its own (table {@code fence}); a transaction
+   * straight to the server, fenced with c1's term or not, writes one job of that term.
+   */
+  private LeaderInTransaction leaderInTransaction(boolean fenced) throws SQLException {
+    StoreHarness.Connection link = closing(harness.connect(true));
+    PostgresElectionBackend b = (PostgresElectionBackend) link.backend("/fence",
+        T.leaseDuration());
+    LeaderElection c1 = candidate(b, "c1");
+    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
+    long term = c1.term();
+    Connection tx = closing(server.connect());
+    tx.setAutoCommit(false);
+    if (fenced) {
+      b.assertLeader(tx, c1);
+    }
+    insertJob(tx, term, "before the freeze");
+    return new LeaderInTransaction(link, b, term, tx);
+  }
+
   /**
    * A leader asserts its term in its own transaction, writes, and freezes (its client is cut off
    * from the server, its transaction left open). Another candidate takes over only once that
@@ -109,15 +134,11 @@ class PostgresBackendTest {
    */
   @Test
   void frozenLeadersWritesAreRefusedOnceAnotherTookOver() throws Exception {
-    StoreHarness.Connection link1 = closing(harness.connect(true));
-    PostgresElectionBackend b1 = (PostgresElectionBackend) link1.backend("/fence", T.leaseDuration());
-    LeaderElection c1 = candidate(b1, "c1");
-    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
-    long term = c1.term();
-    Connection tx = closing(server.connect());
-    tx.setAutoCommit(false);
-    b1.assertLeader(tx, c1);
-    insertJob(tx, term, "before the freeze");
+    LeaderInTransaction l = leaderInTransaction(true);
+    StoreHarness.Connection link1 = l.link();
+    PostgresElectionBackend b1 = l.backend();
+    long term = l.term();
+    Connection tx = l.tx();
     long fencedPid = pid(tx);
 
     StoreHarness.Connection link2 = closing(harness.connect(true));
@@ -158,15 +179,10 @@ class PostgresBackendTest {
    */
   @Test
   void takeoverWaitsForAFencedTransactionStillAtWork() throws Exception {
-    StoreHarness.Connection link1 = closing(harness.connect(true));
-    PostgresElectionBackend b1 = (PostgresElectionBackend) link1.backend("/fence", T.leaseDuration());
-    LeaderElection c1 = candidate(b1, "c1");
-    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
-    long term = c1.term();
-    Connection tx = closing(server.connect());
-    tx.setAutoCommit(false);
-    b1.assertLeader(tx, c1);
-    insertJob(tx, term, "before the freeze");
+    LeaderInTransaction l = leaderInTransaction(true);
+    StoreHarness.Connection link1 = l.link();
+    long term = l.term();
+    Connection tx = l.tx();
     StoreHarness.Connection link2 = closing(harness.connect(true));
     LeaderElection c2 = candidate(link2.backend("/fence", T.leaseDuration()), "c2");
     AtomicReference<Long> takeoverAt = new AtomicReference<>();
@@ -198,13 +214,10 @@ class PostgresBackendTest {
    */
   @Test
   void withoutTheFenceTheLateWriteLands() throws Exception {
-    StoreHarness.Connection link1 = closing(harness.connect(true));
-    LeaderElection c1 = candidate(link1.backend("/fence", T.leaseDuration()), "c1");
-    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
-    long term = c1.term();
-    Connection tx = closing(server.connect());
-    tx.setAutoCommit(false);
-    insertJob(tx, term, "before the freeze");
+    LeaderInTransaction l = leaderInTransaction(false);
+    StoreHarness.Connection link1 = l.link();
+    long term = l.term();
+    Connection tx = l.tx();
     StoreHarness.Connection link2 = closing(harness.connect(true));
     LeaderElection c2 = candidate(link2.backend("/fence", T.leaseDuration()), "c2");
     link1.crash();
