@@ -6,6 +6,7 @@ import static io.github.election.LeadershipState.UNKNOWN;
 
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
@@ -52,6 +53,13 @@ final class Engine implements LeaderElection {
   private record Snapshot(LeadershipEvent event, long deadline, boolean expires) {
   }
 
+  /**
+   * The round the current view came from, for confirmations (S5): when it was sent, how many
+   * change notices had come by then, and whether it made the candidate LEADER.
+   */
+  private record RoundView(long sentAt, long notices, boolean leading) {
+  }
+
   private final ElectionSettings settings;
   private final ElectionBackend backend;
   private final Ticker ticker;
@@ -68,6 +76,11 @@ final class Engine implements LeaderElection {
   private final long retryNanos;
   /** The bound of every call to the candidate and of every hold-off round: R / 2. */
   private final long callTimeoutNanos;
+  /**
+   * While a backend confirms the candidate ({@link Confirmation}), the timed round runs only
+   * this long after the last confirmation: 1.5 P, and before R (halfway between P and R).
+   */
+  private final long unconfirmedNanos;
   private final String label;
   /** What the backend gets of this engine: not the user's handle. */
   private final CandidateContext context = new Context();
@@ -102,6 +115,17 @@ final class Engine implements LeaderElection {
    * store and must not undo it. Guarded by lock.
    */
   private long pushes;
+  /**
+   * How many change notices the backend gave ({@link CandidateContext#changed()}, {@link
+   * #observed}): a confirmation counts only if none came since the round of the current view
+   * was sent. Guarded by lock.
+   */
+  private long notices;
+  /** The round of the current view, or null when the view came from no round. Guarded by lock. */
+  private RoundView confirmable;
+  /** Whether the backend confirmed this candidate, and when last (ticker). Guarded by lock. */
+  private boolean confirmedBySession;
+  private long lastConfirmedAt;
   private final RepeatedLog cannotTell = new RepeatedLog(RepeatedLog.INTERVAL);
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
@@ -131,6 +155,7 @@ final class Engine implements LeaderElection {
     this.renewNanos = settings.renewDeadline().toNanos();
     this.retryNanos = settings.retryPeriod().toNanos();
     this.callTimeoutNanos = Math.max(1, renewNanos / 2);
+    this.unconfirmedNanos = Math.min(retryNanos + retryNanos / 2, (retryNanos + renewNanos) / 2);
     this.label = settings.name() + "/" + settings.identity();
     this.snapshot = new Snapshot(new LeadershipEvent(settings.name(), settings.identity(),
         UNKNOWN, null, LeadershipEvent.NO_TERM, 0, ticker.read()), 0, false);
@@ -400,8 +425,14 @@ final class Engine implements LeaderElection {
     @Override
     public void changed() {
       synchronized (lock) {
+        notices++;
         requestPoll();
       }
+    }
+
+    @Override
+    public Confirmation confirmation() {
+      return new Token(ticker.read());
     }
 
     @Override
@@ -424,6 +455,7 @@ final class Engine implements LeaderElection {
       }
       changed = lapseIfDue();
       Snapshot s = snapshot;
+      notices++;
       if (observation.kind() != Observation.Kind.LEADING) {
         pushes++;
       }
@@ -472,6 +504,7 @@ final class Engine implements LeaderElection {
   private void poll() {
     Candidate c;
     long pushesSeen;
+    long noticesSeen;
     boolean holdOffRound;
     synchronized (lock) {
       if (pollsStopped || lifecycle == Lifecycle.CLOSED) {
@@ -481,6 +514,7 @@ final class Engine implements LeaderElection {
       }
       c = candidate;
       pushesSeen = pushes;
+      noticesSeen = notices;
       holdOffRound = holdingOff();
     }
     long sentAt = ticker.read();
@@ -492,7 +526,8 @@ final class Engine implements LeaderElection {
       result = CompletableFuture.failedFuture(e);
     }
     bounded(result, holdOffRound ? "hold-off round" : "poll").whenComplete(
-        (observation, error) -> polled(sentAt, pushesSeen, holdOffRound, observation, error));
+        (observation, error) -> polled(sentAt, pushesSeen, noticesSeen, holdOffRound,
+            observation, error));
   }
 
   /** Whether the hold-off after a resign is still on; ends it once P has passed. Holds lock. */
@@ -577,8 +612,8 @@ final class Engine implements LeaderElection {
         ? error.getCause() : error;
   }
 
-  private void polled(long sentAt, long pushesSeen, boolean holdOffRound, Observation observation,
-      Throwable error) {
+  private void polled(long sentAt, long pushesSeen, long noticesSeen, boolean holdOffRound,
+      Observation observation, Throwable error) {
     boolean changed = false;
     synchronized (lock) {
       polling = false;
@@ -613,6 +648,11 @@ final class Engine implements LeaderElection {
         }
         LeadershipEvent before = snapshot.event;
         outcome = apply(observation, sentAt, pushesSeen);
+        if (outcome == StoreRound.Outcome.LEADING || outcome == StoreRound.Outcome.FOLLOWING) {
+          // a view a confirmation may keep alive (S5); not one made while giving leadership up
+          confirmable = yielding || holdOffRound ? null
+              : new RoundView(sentAt, noticesSeen, outcome == StoreRound.Outcome.LEADING);
+        }
         changed |= snapshot.event != before;
       }
       recordRound(sentAt, outcome, observation, cause);
@@ -623,7 +663,11 @@ final class Engine implements LeaderElection {
         requestPoll();
       } else if (!pollsStopped) {
         try {
-          long delay = nextRetryDelay();
+          // while the backend confirms this candidate, a timed round only makes up for missing
+          // confirmations
+          // confirmations; after a failed round the next one comes after P, as without them
+          long delay = confirmedBySession && !holdingOff && confirmable != null
+              ? unconfirmedNanos : nextRetryDelay();
           if (holdingOff) {
             // the first round after the hold-off takes part at once
             delay = Math.max(0, Math.min(delay, holdOffUntil - ticker.read()));
@@ -669,8 +713,101 @@ final class Engine implements LeaderElection {
 
   private void pollFromTimer() {
     synchronized (lock) {
+      if (confirmedBySession && confirmable != null && !holdingOff
+          && lifecycle == Lifecycle.STARTED && !polling && !storeCall) {
+        long due = lastConfirmedAt + unconfirmedNanos - ticker.read();
+        if (due > 0) {
+          // confirmed since this timer was set: no round needed until confirmations stop
+          try {
+            nextPoll = threads.scheduler.schedule(this::pollFromTimer, due, TimeUnit.NANOSECONDS);
+            return;
+          } catch (java.util.concurrent.RejectedExecutionException e) {
+            return; // shutting down
+          }
+        }
+      }
       requestPoll();
     }
+  }
+
+  // ---------------------------------------------------------------- confirmations (S5)
+
+  /** A confirmation of this candidate by a request sent at {@link #sentAt} (see Confirmation). */
+  private final class Token implements Confirmation {
+
+    private final long sentAt;
+
+    Token(long sentAt) {
+      this.sentAt = sentAt;
+    }
+
+    @Override
+    public boolean confirmed() {
+      return confirm(sentAt, LeadershipEvent.NO_TERM);
+    }
+
+    @Override
+    public boolean leading(long term) {
+      if (term <= 0) {
+        throw new IllegalArgumentException("term must be positive, got " + term);
+      }
+      return confirm(sentAt, term);
+    }
+
+    @Override
+    public String toString() {
+      return "Confirmation{" + label + ", sent at " + sentAt + "}";
+    }
+  }
+
+  /**
+   * Applies a confirmation by a request sent at {@code sentAt}: extends the current view's
+   * deadline, or with a {@code term} makes a follower LEADER, under the conditions of {@link
+   * Confirmation}. Returns whether it applied.
+   */
+  private boolean confirm(long sentAt, long term) {
+    boolean changed;
+    boolean applied = false;
+    synchronized (lock) {
+      if (lifecycle != Lifecycle.STARTED || yielding || holdingOff) {
+        return false;
+      }
+      changed = lapseIfDue();
+      RoundView view = confirmable;
+      long now = ticker.read();
+      long deadline = sentAt + renewNanos;
+      if (view != null && sentAt - view.sentAt >= 0 && notices == view.notices
+          && now - deadline < 0) {
+        Snapshot s = snapshot;
+        if (term == LeadershipEvent.NO_TERM) {
+          if (deadline - s.deadline > 0) {
+            snapshot = new Snapshot(s.event, deadline, true);
+            armDeadlineCheck();
+          }
+          applied = true;
+          recordRound(sentAt, view.leading ? StoreRound.Outcome.LEADING
+              : StoreRound.Outcome.FOLLOWING, null, null);
+        } else if (!view.leading && !observing && !polling && !storeCall
+            && term > s.event.term()) {
+          changed |= publish(LEADER, settings.identity(), term, now, deadline, true);
+          confirmable = new RoundView(sentAt, notices, true);
+          applied = true;
+          recordRound(sentAt, StoreRound.Outcome.LEADING, null, null);
+        }
+      }
+      if (applied) {
+        if (!confirmedBySession) {
+          log.debug("{}: confirmed by {}'s session; rounds only on changes from now on", label,
+              backend.name());
+        }
+        confirmedBySession = true;
+        lastConfirmedAt = now;
+      }
+    }
+    if (changed) {
+      signalAll();
+    }
+    return applied;
   }
 
   /**
@@ -797,6 +934,7 @@ final class Engine implements LeaderElection {
           term == LeadershipEvent.NO_TERM ? "" : " term " + term);
     }
     snapshot = new Snapshot(candidateView, deadline, expires);
+    confirmable = null; // a new view: the caller sets what it came from, if a round
     if (work != null) {
       boolean wasLeader = old.event.state() == LEADER;
       boolean isLeader = state == LEADER;

@@ -37,7 +37,10 @@ public interface Candidate {
    * leadership where the store's protocol asks the candidate to, and report who leads.
    *
    * <p>Called at start, then every retry period P, and at once after {@link
-   * CandidateContext#changed()}. A stage that completes exceptionally is logged by the engine,
+   * CandidateContext#changed()}. While the backend confirms the candidate by its session or
+   * lease ({@link io.github.election.spi.Confirmation}), the timed round runs only when
+   * confirmations stop coming (1.5 P after the last one, and before R), so a backend that
+   * confirms its candidates costs the store one round per election only when something changed. A stage that completes exceptionally is logged by the engine,
    * which keeps the previous state until its deadline and tries again after P.
    *
    * @return the observation: {@code LEADING(term)} only if the store confirmed, in this round,

@@ -39,4 +39,18 @@ public interface CandidateContext {
    * our key just before the store deleted it must not make us {@code LEADER} again).
    */
   void observed(Observation observation);
+
+  /**
+   * Starts a confirmation of this candidate by a request about to be sent that confirms many
+   * candidates at once (a session heartbeat, a lease keep-alive): call it right before sending,
+   * and complete it when the store answered (see {@link Confirmation}). Without confirmations a
+   * candidate is confirmed by its rounds alone, every P.
+   *
+   * <p>By default (a context that does not take confirmations) one that changes nothing.
+   *
+   * @return the confirmation; one of a closed candidate does nothing
+   */
+  default Confirmation confirmation() {
+    return Confirmation.NONE;
+  }
 }
