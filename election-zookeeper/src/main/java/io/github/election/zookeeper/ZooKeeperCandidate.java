@@ -2,6 +2,7 @@ package io.github.election.zookeeper;
 
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
 import io.github.election.spi.SettingValues;
@@ -205,6 +206,20 @@ final class ZooKeeperCandidate implements Candidate {
   }
 
   // ---------------------------------------------------------------- from the backend
+
+  /**
+   * A confirmation for the session heartbeat about to be sent on {@code session}, or null when
+   * this candidate has no node in that session (it left, has not enrolled, or its node belongs
+   * to an earlier session): a heartbeat confirms only the candidates of its own session.
+   */
+  Confirmation confirmation(long session) {
+    synchronized (lock) {
+      if (left || own == null || own.session != session) {
+        return null;
+      }
+    }
+    return context.confirmation();
+  }
 
   /** The connection came back: look again. */
   void reconnected() {
@@ -636,40 +651,9 @@ final class ZooKeeperCandidate implements Candidate {
     if (left || event.getType() == Watcher.Event.EventType.None) {
       return;
     }
-    String ownName;
-    synchronized (lock) {
-      ownName = leading && own != null ? own.name : null;
-    }
-    if (ownName != null && event.getType() == Watcher.Event.EventType.NodeChildrenChanged) {
-      leaderRecheck(ownName);
-    } else {
-      context.changed();
-    }
-  }
-
-  /**
-   * A leader saw the children change: candidates joining or leaving behind it do not concern
-   * it, so instead of a round it re-reads the children (re-arming the watch) and asks for a
-   * round only when its own node is no longer the first one.
-   */
-  private void leaderRecheck(String ownName) {
-    call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
-        .whenComplete((event, error) -> {
-          if (left) {
-            return;
-          }
-          if (error != null
-              || KeeperException.Code.get(event.getResultCode()) != KeeperException.Code.OK
-              || !firstNamed(event.getChildren(), ownName).equals(ownName)) {
-            context.changed();
-          }
-        });
-  }
-
-  /** The first of the children that may be candidates (see CandidateNodes), or "". */
-  private String firstNamed(List<String> children, String ownName) {
-    List<String> order = CandidateNodes.order(children, ownName, persistent);
-    return order.isEmpty() ? "" : order.get(0);
+    // also a leader's: a round costs what a re-read of the children would, and until its
+    // answer no session heartbeat confirms the candidate (S5)
+    context.changed();
   }
 
   /** Sorts children as LeaderLatch does: by the part after the last {@code latch-}. */

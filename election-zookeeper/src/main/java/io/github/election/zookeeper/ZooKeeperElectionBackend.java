@@ -95,9 +95,10 @@ import org.slf4j.LoggerFactory;
  * half the election's renew deadline. Every candidate watches the election's children, so any
  * change wakes every follower of the election at once: a handover takes one notification and
  * one round, and followers learn the new leader at once, at the price of a round per follower
- * per change (fine for the handful of candidates an election has). A leader only re-reads the
- * children on a change, and runs a round only if its own node is no longer the first. After a
- * release, a candidate enrols again only with the round after it saw the next leader (or after
+ * per change (fine for the handful of candidates an election has); a leader too. Between
+ * changes no round runs: one request per retry period on the session ({@link SessionHeartbeat})
+ * confirms every candidate whose node lives in it, leaders and followers (rule S5), so the
+ * store's load does not grow with the number of elections. After a release, a candidate enrols again only with the round after it saw the next leader (or after
  * one retry period), so that its new node is not written while the next leader reads.
  *
  * <p><b>ACL.</b> With digest authentication ({@code zookeeper://user:password@host:port/...}, or
@@ -153,6 +154,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
   private final CompletableFuture<Void> firstConnection = new CompletableFuture<>();
   private final ConnectAttempts attempts; // null: a client passed in
+  private final SessionHeartbeat heartbeat;
   /** How long close() waits for an own client that is connected to end its session. */
   private volatile long closeWaitNanos;
   private volatile boolean suspended;
@@ -163,6 +165,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.label = "zookeeper-" + IDS.incrementAndGet();
     this.candidates = new Candidates<>(label);
     this.io = DaemonThreads.scheduler(label + "-io");
+    this.heartbeat = new SessionHeartbeat(this);
     if (b.client != null) {
       this.client = b.client;
       this.ownsClient = false;
@@ -305,7 +308,9 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     synchronized (this) {
       closeWaitNanos = Math.min(closeWaitNanos, halfRenew);
     }
-    return candidates.add(() -> new ZooKeeperCandidate(this, context));
+    ZooKeeperCandidate candidate = candidates.add(() -> new ZooKeeperCandidate(this, context));
+    heartbeat.start(context.settings().retryPeriod().toNanos());
+    return candidate;
   }
 
   /**
@@ -445,6 +450,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    heartbeat.stop();
     candidates.close().forEach(ZooKeeperCandidate::abandon);
     firstConnection.complete(null); // rounds still waiting for it fail now
     client.getConnectionStateListenable().removeListener(listener);
@@ -617,6 +623,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
 
   void remove(ZooKeeperCandidate candidate) {
     candidates.remove(candidate);
+  }
+
+  /** The open candidates (weakly consistent), for the session heartbeat. */
+  Iterable<ZooKeeperCandidate> candidates() {
+    return candidates;
   }
 
   /** Whether the client is connected now. No I/O. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.imps.CuratorFrameworkState;
@@ -506,6 +507,57 @@ class ZooKeeperBackendTest {
             .sessionTimeout(T.leaseDuration()).build());
         Awaitility.await("stays UNKNOWN").during(T.renewDeadline()).atMost(BOUND)
             .until(() -> m.current().state() == LeadershipState.UNKNOWN);
+      }
+    }
+  }
+
+  /**
+   * Issue 16 (rule S5): between changes, one heartbeat per retry period on the session confirms
+   * every candidate, so the store's load does not grow with the number of elections. Before it,
+   * 200 elections with two candidates each cost about 600 requests per P.
+   */
+  @Test
+  @DisplayName("200 elections with a leader and a follower each cost the store far less than a round per election per P")
+  void storeLoadDoesNotGrowWithTheNumberOfElections() throws Exception {
+    int elections = 200;
+    Duration p = Duration.ofMillis(500);
+    try (EmbeddedZooKeeper server = EmbeddedZooKeeper.start();
+        ElectionBackend first = ElectionBackends.open(server.uri("/load") + "?sessionTimeout=5s");
+        ElectionBackend second = ElectionBackends.open(server.uri("/load") + "?sessionTimeout=5s")) {
+      List<LeaderElection> all = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < elections; i++) {
+          for (ElectionBackend b : List.of(first, second)) {
+            LeaderElection e = LeaderElection.builder(b).name("e" + i)
+                .identity((b == first ? "a" : "b") + i).leaseDuration(Duration.ofSeconds(4))
+                .renewDeadline(Duration.ofSeconds(2)).retryPeriod(p).build();
+            all.add(e);
+            e.start();
+          }
+        }
+        Awaitility.await("every election has a leader and a follower").atMost(Duration.ofSeconds(60))
+            .until(() -> all.stream().filter(LeaderElection::isLeader).count() == elections
+                && all.stream().filter(e -> e.state() == LeadershipState.FOLLOWER).count()
+                    == elections);
+        // Once the rounds of the start are over (on a loaded machine, rounds that timed out
+        // leave nodes whose deletion wakes the election again for a while), the store must see
+        // windows of 4 P with fewer requests than a quarter of a round per election per P. The
+        // old way (a round per election every P) never gets there.
+        long limit = 2L * elections; // per window of 4 P: 400 candidates would send 1,600+
+        AtomicLong last = new AtomicLong(server.packetsReceived());
+        AtomicLong seen = new AtomicLong();
+        Awaitility.await("a window of 4 P with fewer than " + limit + " requests")
+            .atMost(Duration.ofSeconds(60)).pollDelay(p.multipliedBy(4))
+            .pollInterval(p.multipliedBy(4)).until(() -> {
+              long now = server.packetsReceived();
+              seen.set(now - last.getAndSet(now));
+              return seen.get() < limit;
+            });
+        assertThat(all).allMatch(e -> e.state() != LeadershipState.UNKNOWN);
+        assertThat(seen.get()).as("requests in 4 P for %d elections on two sessions", elections)
+            .isLessThan(limit);
+      } finally {
+        all.forEach(LeaderElection::close);
       }
     }
   }

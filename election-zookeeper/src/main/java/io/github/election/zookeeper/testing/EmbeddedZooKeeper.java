@@ -110,6 +110,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return connections.getLocalPort();
   }
 
+  /**
+   * How many packets the server received from clients since it started: every request and
+   * every ping, as {@code mntr}'s {@code zk_packets_received} counts them.
+   */
+  public long packetsReceived() {
+    return server.serverStats().getPacketsReceived();
+  }
+
   /** {@code 127.0.0.1:port}, the connect string of this server. */
   public String connectString() {
     return "127.0.0.1:" + port();
