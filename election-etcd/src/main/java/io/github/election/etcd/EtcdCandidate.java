@@ -17,6 +17,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
 import io.github.election.spi.SettingValues;
@@ -90,8 +91,17 @@ final class EtcdCandidate implements Candidate {
   private boolean releasing;
   private boolean left;
   private boolean watchBroken;
+  private boolean watchLive; // etcd confirmed the current watch (its created notification came)
   private Object watchGeneration; // identifies the current watch in its callbacks
   private long watchedFrom; // revision of the round that started the current watch
+  /**
+   * The key of the only candidate ahead of ours, as the last round read it (then our key was
+   * second), or null: when the watch shows it deleted after that round, ours is the first one.
+   */
+  private ByteSequence predecessor;
+  private long predecessorSeenAt; // the revision of the round that read it
+  /** The latest keep-alive confirmation the engine applied to this candidate, or null. */
+  private Confirmation lastConfirmed;
 
   EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, CandidateContext context,
       String electionPrefix) {
@@ -105,8 +115,9 @@ final class EtcdCandidate implements Candidate {
     this.renewNanos = settings.renewDeadline().toNanos();
     this.timeoutNanos = renewNanos / 2; // every request gives up well before the renew deadline
     this.label = settings.name() + "/" + settings.identity();
+    // the first two keys: the leader, and whether ours is next (see onWatch)
     this.first = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
+        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(2).build();
   }
 
   ElectionSettings settings() {
@@ -241,6 +252,11 @@ final class EtcdCandidate implements Candidate {
       }
       ownRevision = mine.getCreateRevision();
       leading = false;
+      List<KeyValue> firstTwo = gets.get(1).getKvs();
+      boolean second = firstTwo.size() > 1
+          && firstTwo.get(1).getCreateRevision() == mine.getCreateRevision();
+      predecessor = second ? head.getKey() : null;
+      predecessorSeenAt = revision;
     }
     ensureWatch(revision);
     if (grant.isLost()) {
@@ -262,6 +278,61 @@ final class EtcdCandidate implements Candidate {
         head.getCreateRevision());
   }
 
+  // ------------------------------------------------------------------ confirmations (S5)
+
+  /**
+   * A confirmation for the keep-alive of {@code grant} about to be sent, or null when this
+   * candidate's key is not on that lease (not enrolled, lost, left) or its watch is not live:
+   * a keep-alive confirms only candidates of its own lease, whose changes the watch reports.
+   */
+  Confirmation confirmation(SharedLease.Grant grant) {
+    synchronized (this) {
+      if (left || lease != grant || ownRevision == 0 || !watchLive || releasing) {
+        return null;
+      }
+    }
+    Confirmation token = context.confirmation();
+    return new Confirmation() {
+      @Override
+      public boolean confirmed() {
+        boolean applied = token.confirmed();
+        if (applied) {
+          synchronized (EtcdCandidate.this) {
+            if (lease == grant) {
+              lastConfirmed = token;
+            }
+          }
+        }
+        return applied;
+      }
+
+      @Override
+      public boolean leading(long term) {
+        return token.leading(term);
+      }
+    };
+  }
+
+  /**
+   * Our key became the first one: its only predecessor, as the last round read it, was
+   * deleted after that round, and no key created later can come before ours. Leads at once with
+   * the latest keep-alive the engine applied (sent after that round, on our key's lease), without
+   * another read; returns whether the engine took it. Holds no lock.
+   */
+  private boolean leadOnPredecessorDeleted(Confirmation confirmation, long term) {
+    if (confirmation == null || !confirmation.leading(term)) {
+      return false;
+    }
+    synchronized (this) {
+      if (ownRevision == term && !left) {
+        leading = true;
+        predecessor = null;
+      }
+    }
+    log.debug("{}: the key ahead of ours was deleted; leading in term {}", label, term);
+    return true;
+  }
+
   // ------------------------------------------------------------------ watch
 
   /**
@@ -278,6 +349,7 @@ final class EtcdCandidate implements Candidate {
         return;
       }
       watchBroken = false;
+      watchLive = false;
       watchGeneration = generation; // callbacks of the old watch no longer count
       watchedFrom = answered;
     }
@@ -313,11 +385,15 @@ final class EtcdCandidate implements Candidate {
 
   private void onWatch(WatchResponse response) {
     Observation lostKey = null;
+    Confirmation confirmation = null;
+    long term = 0;
+    boolean others = false; // events other than the predecessor's deletion
     synchronized (this) {
       if (left) {
         return;
       }
       if (response.isCreatedNotify()) {
+        watchLive = true;
         // etcd started the watch (or jetcd resumed it) at this revision: a round covers what
         // changed since the answer the watch was started from
         if (response.getHeader().getRevision() <= watchedFrom) {
@@ -326,6 +402,16 @@ final class EtcdCandidate implements Candidate {
         watchedFrom = response.getHeader().getRevision();
       }
       for (WatchEvent event : response.getEvents()) {
+        if (event.getEventType() == WatchEvent.EventType.DELETE && predecessor != null
+            && event.getKeyValue().getKey().equals(predecessor)
+            && event.getKeyValue().getModRevision() > predecessorSeenAt && ownRevision > 0
+            && !releasing) {
+          confirmation = lastConfirmed;
+          term = ownRevision;
+          predecessor = null;
+          continue;
+        }
+        others = true;
         if (event.getEventType() == WatchEvent.EventType.DELETE && key != null
             && event.getKeyValue().getKey().equals(key) && ownRevision > 0 && !releasing
             && event.getKeyValue().getModRevision() > ownRevision) {
@@ -345,12 +431,18 @@ final class EtcdCandidate implements Candidate {
       if (grant != null) {
         leases.probe(grant);
       }
+    } else if (term > 0 && leadOnPredecessorDeleted(confirmation, term) && !others
+        && !response.isCreatedNotify()) {
+      return; // nothing else changed: no round needed
     }
     context.changed();
   }
 
   private void onWatchError(Throwable error) {
     log.debug("{}: watch of {} failed: {}", label, electionPrefix, String.valueOf(error));
+    synchronized (this) {
+      watchLive = false; // until jetcd resumes it (created notification)
+    }
     context.changed();
   }
 
@@ -360,6 +452,7 @@ final class EtcdCandidate implements Candidate {
         return; // we closed it, or an older watch ended
       }
       watchBroken = true; // jetcd gave up on it (compaction, no leader): the next poll renews it
+      watchLive = false;
     }
     context.changed();
   }
@@ -374,6 +467,8 @@ final class EtcdCandidate implements Candidate {
       }
       ownRevision = 0;
       leading = false;
+      predecessor = null;
+      lastConfirmed = null;
     }
     context.observed(Observation.unknown(reason));
   }

@@ -12,6 +12,7 @@ import io.github.election.LeadershipEvent;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.Candidates;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
@@ -509,6 +510,33 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
     }
     return max;
+  }
+
+  /** The shortest retry period of the candidates on a lease, or 0 without candidates. */
+  long minRetryPeriodNanos(SharedLease lease) {
+    long min = 0;
+    for (EtcdCandidate c : candidates) {
+      if (c.sharedLease() == lease) {
+        long p = c.settings().retryPeriod().toNanos();
+        min = min == 0 ? p : Math.min(min, p);
+      }
+    }
+    return min;
+  }
+
+  /**
+   * The confirmations of the candidates whose keys are on {@code grant}, for its keep-alive
+   * about to be sent (rule S5).
+   */
+  List<Confirmation> confirmations(SharedLease.Grant grant) {
+    List<Confirmation> out = new ArrayList<>();
+    for (EtcdCandidate c : candidates) {
+      Confirmation confirmation = c.confirmation(grant);
+      if (confirmation != null) {
+        out.add(confirmation);
+      }
+    }
+    return out;
   }
 
   void removed(EtcdCandidate candidate) {

@@ -5,6 +5,7 @@ import io.etcd.jetcd.Lease;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -224,6 +225,14 @@ final class SharedLease {
   }
 
   private CompletableFuture<Boolean> keepAlive(Grant grant) {
+    return keepAlive(grant, List.of());
+  }
+
+  /**
+   * Sends one keep-alive; once etcd answered that the lease lives, completes the confirmations
+   * of the candidates on it (taken before the send: see {@link Confirmation}).
+   */
+  private CompletableFuture<Boolean> keepAlive(Grant grant, List<Confirmation> confirmations) {
     long sentAt = System.nanoTime();
     CompletableFuture<Boolean> f;
     try {
@@ -231,6 +240,9 @@ final class SharedLease {
           .handle((response, error) -> {
             if (error == null) {
               grant.confirmedAt.accumulateAndGet(sentAt, (a, b) -> b - a > 0 ? b : a);
+              if (!grant.lost) {
+                confirmations.forEach(Confirmation::confirmed);
+              }
               return true;
             }
             Throwable cause = unwrap(error);
@@ -260,6 +272,10 @@ final class SharedLease {
     long p = ttlNanos / 3;
     if (maxRenew > 0) {
       p = Math.min(p, (ttlNanos - maxRenew) / 2);
+    }
+    long minRetry = backend.minRetryPeriodNanos(this);
+    if (minRetry > 0) {
+      p = Math.min(p, minRetry); // each keep-alive confirms the candidates on the lease (S5)
     }
     return Math.max(TimeUnit.MILLISECONDS.toNanos(50), p);
   }
@@ -305,7 +321,7 @@ final class SharedLease {
               + "s, so etcd has expired it or will");
         } else {
           if (keepAlive) {
-            keepAlive(grant);
+            keepAlive(grant, backend.confirmations(grant));
           }
           toDelete.forEach(key -> deleteOrphan(grant, key));
         }

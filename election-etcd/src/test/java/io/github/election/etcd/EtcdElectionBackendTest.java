@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -250,58 +251,56 @@ class EtcdElectionBackendTest {
   // ------------------------------------------------------------------ cost of a poll
 
   /**
-   * Once a candidate's key exists, its polls are read-only transactions, which etcd answers
-   * with a linearizable read and no raft proposal: an election that is settled costs etcd no
-   * writes (a keep-alive is not a proposal either). Counted by etcd itself
-   * ({@code etcd_server_proposals_committed_total}) across ten polls of each candidate.
+   * Issue 16 (rule S5): between changes, one keep-alive per retry period on the backend's lease
+   * confirms every candidate whose key is on it, so the store's load does not grow with the
+   * number of elections, and a settled election makes no raft writes (a keep-alive is no
+   * proposal). Counted by etcd itself ({@code grpc_server_msg_received_total}, {@code
+   * etcd_server_proposals_committed_total}). Before it, 100 elections with two candidates each
+   * cost 200 rounds per P.
    */
   @Test
-  @DisplayName("a settled election makes no raft writes: polls of an enrolled candidate only read")
-  void settledPollsAreReadOnly() {
-    AtomicInteger polls = new AtomicInteger();
-    List<LeaderElection> group = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      group.add(elect(countingPolls(fixture.newBackend(), polls), name, "c" + i));
+  @DisplayName("100 settled elections cost etcd no writes and far less than a round per election per P")
+  void settledElectionsCostNoWritesAndNoRoundPerElection() {
+    int elections = 100;
+    Duration p = EtcdFixture.TIMINGS.retryPeriod();
+    ElectionBackend first = fixture.newBackend();
+    ElectionBackend second = fixture.newBackend();
+    List<LeaderElection> all = new ArrayList<>();
+    List<SafetyMonitor> monitors = new ArrayList<>(); // one per election
+    for (int i = 0; i < elections; i++) {
+      SafetyMonitor m = new SafetyMonitor();
+      monitors.add(m);
+      all.add(elect(first, name + "-" + i, "a" + i, m));
+      all.add(elect(second, name + "-" + i, "b" + i, m));
     }
-    group.forEach(LeaderElection::start);
-    awaitLeader(group);
+    all.forEach(LeaderElection::start);
+    Awaitility.await("every election has a leader and a follower").atMost(Duration.ofSeconds(60))
+        .until(() -> leaders(all).size() == elections && all.stream()
+            .filter(e -> e.state() == LeadershipState.FOLLOWER).count() == elections);
     int metricsPort = etcd.member(0).metricsPort();
+    String messages = "grpc_server_msg_received_total";
     String proposals = "etcd_server_proposals_committed_total";
-    long before = EtcdGateway.metric(metricsPort, proposals);
-    int from = polls.get();
-    Awaitility.await("30 more polls").atMost(BOUND.multipliedBy(4))
-        .until(() -> polls.get() >= from + 30);
-    long after = EtcdGateway.metric(metricsPort, proposals);
-    assertThat(before).as("etcd shows %s", proposals).isPositive();
-    assertThat(after - before).as("raft proposals committed during %d polls", polls.get() - from)
-        .isZero();
-    assertThat(leaders(group)).hasSize(1);
-  }
-
-  /** Counts the polls of the backend's candidates that completed. */
-  private static ElectionBackend countingPolls(ElectionBackend backend, AtomicInteger polls) {
-    return new ForwardingElectionBackend(backend) {
-      @Override
-      public Candidate join(CandidateContext context) {
-        Candidate c = super.join(context);
-        return new Candidate() {
-          @Override
-          public CompletionStage<Observation> poll() {
-            return c.poll().whenComplete((o, e) -> polls.incrementAndGet());
-          }
-
-          @Override
-          public CompletionStage<Void> release() {
-            return c.release();
-          }
-
-          @Override
-          public CompletionStage<Void> leave() {
-            return c.leave();
-          }
-        };
-      }
-    };
+    // once the rounds of the start are over, windows of 4 P must show fewer requests than a
+    // quarter of a round per election per P; the old way (a round every P) never gets there
+    long limit = elections; // per window of 4 P: 200 candidates would send 800+
+    AtomicLong last = new AtomicLong(EtcdGateway.metric(metricsPort, messages));
+    AtomicLong lastProposals = new AtomicLong(EtcdGateway.metric(metricsPort, proposals));
+    AtomicLong seen = new AtomicLong();
+    AtomicLong writes = new AtomicLong();
+    Awaitility.await("a window of 4 P with fewer than " + limit + " requests")
+        .atMost(Duration.ofSeconds(60)).pollDelay(p.multipliedBy(4))
+        .pollInterval(p.multipliedBy(4)).until(() -> {
+          long now = EtcdGateway.metric(metricsPort, messages);
+          long nowProposals = EtcdGateway.metric(metricsPort, proposals);
+          seen.set(now - last.getAndSet(now));
+          writes.set(nowProposals - lastProposals.getAndSet(nowProposals));
+          return seen.get() < limit;
+        });
+    assertThat(seen.get()).as("gRPC messages in 4 P for %d elections on two leases", elections)
+        .isLessThan(limit);
+    assertThat(writes.get()).as("raft proposals in that window").isZero();
+    assertThat(leaders(all)).hasSize(elections);
+    monitors.forEach(SafetyMonitor::assertSafe);
   }
 
   // ------------------------------------------------------------------ one lease per backend
