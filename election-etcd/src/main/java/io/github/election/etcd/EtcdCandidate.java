@@ -45,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * the first one, and etcd cannot expire it before the engine's deadline for this poll has
  * passed.
  *
+ * <p><b>Between changes no poll runs</b> (rule S5): each keep-alive of the shared lease, every P,
+ * confirms every candidate whose key is on it and whose watch is live ({@link #confirmation}), so
+ * a settled election costs etcd nothing but that one keep-alive per backend. A poll reads the
+ * first <em>two</em> keys: when ours is second, the watch event that shows the first one deleted
+ * after the poll makes us leader at once, confirmed from the last keep-alive the engine applied
+ * (sent after the poll, on our key's lease), without another read: no key created later can come
+ * before ours, and the lease outlives R from that keep-alive's send time.
+ *
  * <p><b>After a release</b> the engine holds off (C2): no poll until another candidate was seen
  * leading or P has passed; the first poll after that enrols again, at the back. Enrolling at once
  * would also put a raft write just before the next leader's read, which then waits for it.

@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * candidates, so that in steady state the lease is confirmed, from a request sent less than
  * {@code TTL - R} ago, to outlive the renew deadline of any poll that starts now. A poll that
  * finds the lease not confirmed far enough ({@link #ensureFresh}) sends one extra keep-alive
- * itself, shared with any other poll that needs it. Its cost depends on the number of backends,
- * not on the number of elections. A keep-alive is confirmed from the moment it was <em>sent</em>:
+ * itself, shared with any other poll that needs it. The period is also at most the shortest
+ * retry period P of the candidates, since each keep-alive confirms the candidates on the lease
+ * (rule S5) and spares them their rounds. Its cost depends on the number of backends, not on the
+ * number of elections. A keep-alive is confirmed from the moment it was <em>sent</em>:
  * etcd renews the lease when it receives the request, which is later.
  *
  * <p>We do not use jetcd's streaming {@code Lease.keepAlive}: its schedule (every TTL/3 after the

@@ -443,6 +443,35 @@ public abstract class ElectionCompatibilityKit {
         }
       }
     }
+
+    /**
+     * The store ends the leader's session or lease (its network stays up; its client gets a new
+     * session at once and heartbeats on): no confirmation may keep the old period alive. The
+     * leader leaves LEADER of that term within R, and never shows it again; it may lead later
+     * only in a new term, after a round showed it first. A failure means a heartbeat confirmed a
+     * candidate whose node or key was gone (a heartbeat of another session, or one that never
+     * asked the store), or the backend's notice of the loss was lost.
+     */
+    @Test
+    @DisplayName("S5: a heartbeat confirms only candidates of the session that answered it; a session the store ended confirms nothing")
+    void S5_confirmationsEndWithTheSessionThatHeldTheCandidacy() {
+      requireFault(Fault.EXPIRE, "S5");
+      monitor.tolerateOverlap(timings.handover()); // the store ends a live session unannounced
+      List<Participant> group = started(2);
+      Participant leader = awaitConverged(group, electionBound());
+      long term = leader.current().term();
+      // a few retry periods: heartbeats, where the backend has them, take over from rounds
+      Awaitility.await("heartbeats take over").pollDelay(timings.retryPeriod().multipliedBy(3))
+          .atMost(timings.retryPeriod().multipliedBy(4)).until(() -> true);
+      fixture.expire(leader.backend());
+      await(leader.identity() + " leaves LEADER of term " + term + " once its session is gone",
+          timings.renewDeadline().plus(timings.handover()),
+          () -> !leader.isLeader() || leader.current().term() != term);
+      Awaitility.await(leader.identity() + " never shows term " + term + " again")
+          .during(timings.leaseDuration()).atMost(timings.leaseDuration().plus(timings.handover()))
+          .until(() -> !leader.isLeader() || leader.current().term() != term);
+      awaitConverged(group, electionBound().plus(timings.handover()));
+    }
   }
 
   // ================================================================== L: liveness

@@ -3,6 +3,7 @@ package io.github.election.tck.broken;
 import io.github.election.Ticker;
 import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
+import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.tck.ForwardingElectionBackend;
 import io.github.election.spi.ElectionSettings;
@@ -33,6 +34,10 @@ class ForwardingBackend extends ForwardingElectionBackend {
 
   CompletionStage<Void> handOver(Candidate real, String successor, java.time.Duration timeout) {
     return real.handOver(successor, timeout);
+  }
+
+  /** A candidate joined, with the engine's context; for mutants that act on their own. */
+  void joined(CandidateContext real) {
   }
 
   void changed(CandidateContext real) {
@@ -79,6 +84,11 @@ class ForwardingBackend extends ForwardingElectionBackend {
       @Override
       public void observed(Observation observation) {
         context.observed(observation);
+      }
+
+      @Override
+      public Confirmation confirmation() {
+        return context.confirmation();
       }
     };
     Candidate real = observing(wrapped);
@@ -128,7 +138,13 @@ class ForwardingBackend extends ForwardingElectionBackend {
       public void observed(Observation observation) {
         ForwardingBackend.this.observed(context, observation);
       }
+
+      @Override
+      public Confirmation confirmation() {
+        return context.confirmation();
+      }
     };
+    joined(context);
     Candidate real = inner.join(wrapped);
     Object[] state = new Object[1];
     return new Candidate() {

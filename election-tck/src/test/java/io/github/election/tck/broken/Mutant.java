@@ -492,6 +492,39 @@ public enum Mutant {
     }
   },
 
+  /**
+   * The backend "confirms" every candidate every 20 ms without asking the store (a heartbeat
+   * that never checks the session it stands for), and drops its notices (changes, the store
+   * cannot tell): a candidate whose session the store ended, or who lost the store, stays as it
+   * was.
+   */
+  CONFIRMS_WITHOUT_THE_STORE("S5", "F1") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        void joined(CandidateContext real) {
+          ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fake-heartbeat");
+            t.setDaemon(true);
+            return t;
+          });
+          timer.scheduleWithFixedDelay(() -> real.confirmation().confirmed(), 20, 20,
+              TimeUnit.MILLISECONDS);
+          HEARTBEATS.add(timer);
+        }
+
+        @Override
+        void changed(CandidateContext real) {
+        }
+
+        @Override
+        void observed(CandidateContext real, Observation o) {
+        }
+      });
+    }
+  },
+
   /** When the store does not answer, the candidate reports what it saw last, leadership included. */
   TRUSTS_STALE_ANSWERS("F1", "F2") {
     @Override
@@ -513,6 +546,9 @@ public enum Mutant {
 
   /** Interrupted after the kit ran against {@link #DETACHED_WORK}. */
   static final List<Thread> DETACHED = new CopyOnWriteArrayList<>();
+
+  /** Stopped after the kit ran against {@link #CONFIRMS_WITHOUT_THE_STORE}. */
+  static final List<ExecutorService> HEARTBEATS = new CopyOnWriteArrayList<>();
 
   /** Released after the kit ran against {@link #LEAKS_A_THREAD}. */
   static final CountDownLatch LEAKED = new CountDownLatch(1);
@@ -539,6 +575,7 @@ public enum Mutant {
   public static void releaseLeftovers() {
     LEAKED.countDown();
     DETACHED.forEach(Thread::interrupt);
+    HEARTBEATS.forEach(ExecutorService::shutdownNow);
   }
 
   private static ElectionFixture backends(UnaryOperator<ElectionBackend> wrap) {
