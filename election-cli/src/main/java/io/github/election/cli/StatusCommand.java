@@ -38,8 +38,12 @@ final class StatusCommand implements Callable<Integer> {
       description = "The election's name")
   String election;
 
+  /** The pause before asking a store that failed again. */
+  private static final Duration RETRY_DELAY = Duration.ofMillis(250);
+
   @Option(names = "--timeout", paramLabel = "T", defaultValue = "10s",
-      description = "How long to wait for the store (default: ${DEFAULT-VALUE})")
+      description = "How long to keep asking the store, again after each failed attempt "
+          + "(default: ${DEFAULT-VALUE})")
   Duration timeout;
 
   @Option(names = "--watch", description = "Keep following the election without taking part "
@@ -63,26 +67,38 @@ final class StatusCommand implements Callable<Integer> {
       return watch(out);
     }
     try (ElectionBackend store = ElectionBackends.open(backend.required())) {
-      LeaderInfo info;
-      try {
-        info = store.inspect(election).toCompletableFuture()
-            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        err.printf("elect: no answer from %s within %s%n", backend.shown(),
-            timeout);
-        return Elect.UNREACHABLE;
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof UnsupportedOperationException) {
-          err.println("elect: " + cause.getMessage());
-          return Elect.FAILURE;
+      LeaderInfo info = null;
+      // a store that refuses or drops a connection is asked again until --timeout: one failed
+      // connection attempt (a slow login on a busy server) is not "unreachable"
+      long end = System.nanoTime() + timeout.toNanos();
+      Throwable last = null;
+      while (info == null) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          if (last == null) {
+            err.printf("elect: no answer from %s within %s%n", backend.shown(), timeout);
+          } else {
+            err.printf("elect: cannot read %s: %s%n", backend.shown(), last);
+          }
+          return Elect.UNREACHABLE;
         }
-        if (cause instanceof IllegalArgumentException) {
-          err.println("elect: " + cause.getMessage()); // a name the store refuses
-          return Elect.USAGE;
+        try {
+          info = store.inspect(election).toCompletableFuture().get(left, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          last = null;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof UnsupportedOperationException) {
+            err.println("elect: " + cause.getMessage());
+            return Elect.FAILURE;
+          }
+          if (cause instanceof IllegalArgumentException) {
+            err.println("elect: " + cause.getMessage()); // a name the store refuses
+            return Elect.USAGE;
+          }
+          last = cause;
+          TimeUnit.NANOSECONDS.sleep(Math.min(RETRY_DELAY.toNanos(), end - System.nanoTime()));
         }
-        err.printf("elect: cannot read %s: %s%n", backend.shown(), cause);
-        return Elect.UNREACHABLE;
       }
       out.printf("election: %s%n", election);
       if (info.leader().isEmpty()) {
