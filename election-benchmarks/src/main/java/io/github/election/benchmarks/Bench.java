@@ -52,6 +52,8 @@ public final class Bench {
     String command = "bash scripts/bench.sh";
 
     int p1Runs = -1;
+    /** Busy threads of another process in P3's loaded rounds (0: no loaded rounds). */
+    int p3Load = 2;
 
     int p1Runs() {
       return p1Runs > 0 ? p1Runs : quick ? 10 : 50;
@@ -77,6 +79,19 @@ public final class Bench {
       return quick ? 6_000 : 20_000;
     }
 
+    private static int nonNegative(String arg, String value) {
+      try {
+        int n = Integer.parseInt(value);
+        if (n >= 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // below
+      }
+      throw new IllegalArgumentException("bad value in '" + arg + "': expected a whole number"
+          + " >= 0");
+    }
+
     static Options parse(String[] args) {
       Options o = new Options();
       StringBuilder cmd = new StringBuilder("bash scripts/bench.sh");
@@ -96,12 +111,14 @@ public final class Bench {
           o.stores = new ArrayList<>(List.of(a.substring(9).split(",")));
         } else if (a.startsWith("--p1-runs=")) {
           o.p1Runs = Integer.parseInt(a.substring(10));
+        } else if (a.startsWith("--p3-load=")) {
+          o.p3Load = nonNegative(a, a.substring(10));
         } else if (a.startsWith("--out=")) {
           o.out = Path.of(a.substring(6));
         } else {
           throw new IllegalArgumentException("unknown argument '" + a + "'; use --quick, "
               + "--only=P1,P2,P3,P4, --stores=" + String.join(",", BenchStore.stores())
-              + ", --p1-runs=N, --out=FILE");
+              + ", --p1-runs=N, --p3-load=N, --p4-large=N, --out=FILE");
         }
       }
       o.command = cmd.toString();
@@ -160,7 +177,7 @@ public final class Bench {
 
     Results results = new Results();
     if (o.only.contains("P3")) {
-      results.p3 = notifications(o);
+      notifications(o, results, logs);
     }
     for (String store : o.stores) {
       if (!(o.only.contains("P1") || o.only.contains("P2") || o.only.contains("P4"))) {
@@ -245,33 +262,119 @@ public final class Bench {
     return BenchStore.provider(store).open();
   }
 
-  private static List<NotifyBench.Result> notifications(Options o) {
-    List<NotifyBench.Result> out = new ArrayList<>();
-    progress("P3: notification latency (warm-up)");
-    NotifyBench.run(100, false, 0, o.quick ? 1_000 : 3_000);
-    // {listeners, rounds per variant, warm-up changes per round, measured changes per round}:
-    // free and stuck rounds alternate (A/B/A/B), so that the machine's load falls on both alike
-    int[][] plan = o.quick
-        ? new int[][] {{1, 2, 200, 2_500}, {100, 2, 50, 250}, {10_000, 2, 1, 5}}
-        : new int[][] {{1, 4, 500, 5_000}, {100, 4, 100, 750}, {10_000, 4, 2, 10}};
-    for (int[] p : plan) {
-      NotifyBench.Result[] merged = new NotifyBench.Result[2];
-      for (int round = 0; round < p[1]; round++) {
-        for (int k = 0; k < 2; k++) {
-          boolean stuck = ((round + k) & 1) == 1;
-          NotifyBench.Result r = NotifyBench.run(p[0], stuck, p[2], p[3]);
-          int i = stuck ? 1 : 0;
-          merged[i] = merged[i] == null ? r : merged[i].plus(r);
+  /** P3 figures of one listener count: without and with the stuck listener, idle and loaded. */
+  record P3Row(NotifyBench.Result free, NotifyBench.Result freeLoaded, NotifyBench.Result stuck,
+      NotifyBench.Result stuckLoaded) {
+  }
+
+  /** A P3 diagnosis row: 100 listeners on one executor, with or without the added load. */
+  record P3Diagnosis(String executor, boolean loaded, NotifyBench.Result result) {
+  }
+
+  private static void notifications(Options o, Results results, Path logs) {
+    int load = o.p3Load;
+    BusyLoad busy = load > 0 ? BusyLoad.start(load, logs.resolve("p3-load.log")) : null;
+    results.p3Load = load;
+    results.p3LoadAverageAtStart = Machine.loadAverage();
+    try {
+      progress("P3: notification latency (warm-up)%s",
+          busy == null ? "" : ", rounds with " + load + " busy thread(s) of another process"
+              + " interleaved");
+      NotifyBench.run(100, false, 0, o.quick ? 1_000 : 3_000);
+      // {listeners, rounds per variant, warm-up changes per round, measured changes per round}:
+      // rounds without and with the stuck listener, and without and with the added load,
+      // alternate (A/B/C/D, B/C/D/A, ...), so that the machine's own load falls on all alike
+      int[][] plan = o.quick
+          ? new int[][] {{1, 2, 200, 2_500}, {100, 2, 50, 250}, {10_000, 2, 1, 5}}
+          : new int[][] {{1, 4, 500, 5_000}, {100, 4, 100, 750}, {10_000, 4, 2, 10}};
+      for (int[] p : plan) {
+        NotifyBench.Result[] merged = new NotifyBench.Result[4];
+        int variants = busy == null ? 2 : 4;
+        for (int round = 0; round < p[1]; round++) {
+          for (int k = 0; k < variants; k++) {
+            int v = (round + k) % variants;
+            boolean stuck = (v & 1) == 1;
+            boolean loaded = (v & 2) == 2;
+            if (busy != null) {
+              busy.spin(loaded);
+            }
+            NotifyBench.Result r = NotifyBench.run(p[0], stuck, p[2], p[3]);
+            merged[v] = merged[v] == null ? r : merged[v].plus(r);
+          }
+        }
+        if (busy != null) {
+          busy.spin(false);
+        }
+        results.p3.add(new P3Row(merged[0], merged[2], merged[1], merged[3]));
+        for (int v = 0; v < variants; v++) {
+          NotifyBench.Result r = merged[v];
+          progress("P3: %d listener(s)%s%s: p50 %s, p99 %s, max %s (%d changes)", r.listeners(),
+              r.stuck() ? " + 1 stuck" : "", (v & 2) == 2 ? ", " + load + " busy thread(s)" : "",
+              Samples.us(r.p50()), Samples.us(r.p99()), Samples.us(r.max()), r.changes());
         }
       }
-      for (NotifyBench.Result r : merged) {
-        out.add(r);
-        progress("P3: %d listener(s)%s: p50 %s, p99 %s, max %s (%d changes)", r.listeners(),
-            r.stuck() ? " + 1 stuck" : "", Samples.us(r.p50()), Samples.us(r.p99()),
-            Samples.us(r.max()), r.changes());
+      diagnose(o, results, busy);
+    } finally {
+      if (busy != null) {
+        busy.close();
+      }
+      results.p3LoadAverageAtEnd = Machine.loadAverage();
+    }
+  }
+
+  /**
+   * Where P3's time goes at 100 listeners: the same rounds with the listeners called on the
+   * default shared pool, on the engine's own thread (a direct executor: no hand-off at all), and
+   * on plain pools of one and of two threads given to the builder; idle and loaded alternating.
+   */
+  private static void diagnose(Options o, Results results, BusyLoad busy) {
+    String[] names = {"shared pool (default)", "direct (the engine's thread)",
+        "own pool, 1 thread", "own pool, 2 threads"};
+    int rounds = o.quick ? 2 : 4;
+    int changes = o.quick ? 250 : 750;
+    int loads = busy == null ? 1 : 2;
+    NotifyBench.Result[][] merged = new NotifyBench.Result[names.length][loads];
+    java.util.concurrent.ExecutorService one = java.util.concurrent.Executors
+        .newFixedThreadPool(1, r -> daemon(r, "p3-own-1"));
+    java.util.concurrent.ExecutorService two = java.util.concurrent.Executors
+        .newFixedThreadPool(2, r -> daemon(r, "p3-own-2"));
+    try {
+      java.util.concurrent.Executor[] executors = {null, Runnable::run, one, two};
+      progress("P3: where the time goes, 100 listeners on %d executors", names.length);
+      for (int round = 0; round < rounds; round++) {
+        for (int k = 0; k < names.length * loads; k++) {
+          int v = (round + k) % (names.length * loads);
+          int e = v % names.length;
+          int l = v / names.length;
+          if (busy != null) {
+            busy.spin(l == 1);
+          }
+          NotifyBench.Result r = NotifyBench.run(100, false, 100, changes, executors[e]);
+          merged[e][l] = merged[e][l] == null ? r : merged[e][l].plus(r);
+        }
+      }
+      if (busy != null) {
+        busy.spin(false);
+      }
+    } finally {
+      one.shutdownNow();
+      two.shutdownNow();
+    }
+    for (int e = 0; e < names.length; e++) {
+      for (int l = 0; l < loads; l++) {
+        results.p3Diagnosis.add(new P3Diagnosis(names[e], l == 1, merged[e][l]));
+        NotifyBench.Result r = merged[e][l];
+        progress("P3 diagnosis: %s%s: first call p99 %s, last call p99 %s, all p99 %s", names[e],
+            l == 1 ? ", loaded" : "", Samples.us(r.firstCalls().getValueAtPercentile(99)),
+            Samples.us(r.lastCalls().getValueAtPercentile(99)), Samples.us(r.p99()));
       }
     }
-    return out;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
   }
 
   private static ScaleBench.Result[] scale(BenchStore s, Options o, Path logs) {
@@ -309,7 +412,11 @@ public final class Bench {
     /** The first of them after each run, on a connection idle since the previous run. */
     final Map<String, Samples> idleRoundTrips = new LinkedHashMap<>();
     final Map<String, String> errors = new LinkedHashMap<>();
-    List<NotifyBench.Result> p3;
+    final List<P3Row> p3 = new ArrayList<>();
+    final List<P3Diagnosis> p3Diagnosis = new ArrayList<>();
+    int p3Load;
+    String p3LoadAverageAtStart;
+    String p3LoadAverageAtEnd;
 
     void fill(Report report, Options o) {
       Map<String, Object> json = report.json;
@@ -479,52 +586,120 @@ public final class Bench {
     }
 
     private void notifyTable(Report report) {
-      if (p3 == null) {
+      if (p3.isEmpty()) {
         return;
       }
+      boolean loaded = p3Load > 0;
+      String busy = p3Load + " busy thread" + (p3Load == 1 ? "" : "s");
+      List<String> headers = new ArrayList<>(List.of("listeners", "stuck listener", "p50", "p99",
+          "max"));
+      if (loaded) {
+        headers.addAll(List.of("p50, " + busy, "p99, " + busy, "max, " + busy));
+      }
+      headers.add("changes (each side)");
       Report.Table t = report.table("P3 notification latency",
           "(state change recorded by the engine -> listener called; default shared pool; one"
-              + " change at a time; rounds without and with the stuck listener alternate;"
-              + " HdrHistogram over every listener call)",
-          "listeners", "stuck listener", "p50", "p99", "max", "changes", "calls measured");
+              + " change at a time; rounds without and with the stuck listener"
+              + (loaded ? ", and without and with " + busy + " of another process spinning on"
+                  + " the CPU (a loaded machine)," : "")
+              + " alternate; HdrHistogram over every listener call; load average "
+              + p3LoadAverageAtStart + " before, " + p3LoadAverageAtEnd + " after)",
+          headers.toArray(new String[0]));
       List<Object> rows = new ArrayList<>();
-      NotifyBench.Result free100 = null;
-      NotifyBench.Result stuck100 = null;
-      for (NotifyBench.Result r : p3) {
-        t.row(String.format(Locale.ROOT, "%,d", r.listeners()), r.stuck() ? "yes" : "no",
-            Samples.us(r.p50()), Samples.us(r.p99()), Samples.us(r.max()),
-            Integer.toString(r.changes()), Long.toString(r.histogram().getTotalCount()));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("listeners", r.listeners());
-        m.put("stuck", r.stuck());
-        m.put("changes", r.changes());
-        m.put("calls", r.histogram().getTotalCount());
-        m.put("p50us", r.p50() / 1e3);
-        m.put("p90us", r.histogram().getValueAtPercentile(90) / 1e3);
-        m.put("p99us", r.p99() / 1e3);
-        m.put("p999us", r.histogram().getValueAtPercentile(99.9) / 1e3);
-        m.put("maxUs", r.max() / 1e3);
-        rows.add(m);
-        if (r.listeners() == 100) {
-          if (r.stuck()) {
-            stuck100 = r;
-          } else {
-            free100 = r;
+      P3Row at100 = null;
+      for (P3Row row : p3) {
+        for (int k = 0; k < 2; k++) {
+          NotifyBench.Result r = k == 0 ? row.free() : row.stuck();
+          NotifyBench.Result l = k == 0 ? row.freeLoaded() : row.stuckLoaded();
+          List<String> cells = new ArrayList<>(List.of(
+              String.format(Locale.ROOT, "%,d", r.listeners()), r.stuck() ? "yes" : "no",
+              Samples.us(r.p50()), Samples.us(r.p99()), Samples.us(r.max())));
+          if (loaded) {
+            cells.addAll(List.of(Samples.us(l.p50()), Samples.us(l.p99()), Samples.us(l.max())));
           }
+          cells.add(Integer.toString(r.changes()));
+          t.row(cells.toArray(new String[0]));
+          rows.add(notifyJson(r, false, "shared pool (default)"));
+          if (l != null) {
+            rows.add(notifyJson(l, true, "shared pool (default)"));
+          }
+        }
+        if (row.free().listeners() == 100) {
+          at100 = row;
         }
       }
       report.json.put("P3_notificationLatency", rows);
-      if (free100 != null) {
-        report.verdict("P3", "p99 <= 100 us at 100 listeners", "p99 " + Samples.us(free100.p99()),
-            free100.p99() <= 100_000, null);
+      Map<String, Object> load = new LinkedHashMap<>();
+      load.put("busyThreadsOfAnotherProcess", p3Load);
+      load.put("loadAverageBefore", p3LoadAverageAtStart);
+      load.put("loadAverageAfter", p3LoadAverageAtEnd);
+      report.json.put("P3_load", load);
+      diagnosisTable(report, busy);
+      if (at100 == null) {
+        return;
       }
-      if (free100 != null && stuck100 != null) {
-        double limit = Math.max(free100.p99() * 1.25, free100.p99() + 10_000);
-        report.verdict("P3", "unchanged by a stuck listener (100 listeners; p99 within 25% or"
-                + " 10 us)", "p99 " + Samples.us(stuck100.p99()) + " with, "
-                + Samples.us(free100.p99()) + " without",
-            stuck100.p99() <= limit, null);
+      NotifyBench.Result free100 = at100.free();
+      NotifyBench.Result stuck100 = at100.stuck();
+      String withLoad = at100.freeLoaded() == null ? ""
+          : " (with " + busy + " of another process: p99 " + Samples.us(at100.freeLoaded().p99())
+              + ")";
+      report.verdict("P3", "p99 <= 100 us at 100 listeners, no load added", "p99 "
+              + Samples.us(free100.p99()) + withLoad, free100.p99() <= 100_000, null);
+      double limit = Math.max(free100.p99() * 1.25, free100.p99() + 10_000);
+      String stuckLoaded = at100.stuckLoaded() == null ? ""
+          : "; with " + busy + ": " + Samples.us(at100.stuckLoaded().p99()) + " with, "
+              + Samples.us(at100.freeLoaded().p99()) + " without";
+      report.verdict("P3", "unchanged by a stuck listener (100 listeners, no load added; p99"
+              + " within 25% or 10 us)", "p99 " + Samples.us(stuck100.p99()) + " with, "
+              + Samples.us(free100.p99()) + " without" + stuckLoaded,
+          stuck100.p99() <= limit, null);
+    }
+
+    /** P3 at 100 listeners on several executors: where the time goes. */
+    private void diagnosisTable(Report report, String busy) {
+      if (p3Diagnosis.isEmpty()) {
+        return;
       }
+      Report.Table t = report.table("P3 where the time goes",
+          "(100 listeners, no stuck listener, the same rounds with the listeners called on"
+              + " different executors given to the builder; first call: the first listener"
+              + " call of each change (hand-off and wake-up); last call: the last of the 100"
+              + " (the whole change); rows alternate)",
+          "executor", "added load", "first call p50", "first call p99", "last call p50",
+          "last call p99", "all calls p50", "all calls p99", "changes");
+      List<Object> rows = new ArrayList<>();
+      for (P3Diagnosis d : p3Diagnosis) {
+        NotifyBench.Result r = d.result();
+        t.row(d.executor(), d.loaded() ? busy : "none",
+            Samples.us(r.firstCalls().getValueAtPercentile(50)),
+            Samples.us(r.firstCalls().getValueAtPercentile(99)),
+            Samples.us(r.lastCalls().getValueAtPercentile(50)),
+            Samples.us(r.lastCalls().getValueAtPercentile(99)), Samples.us(r.p50()),
+            Samples.us(r.p99()), Integer.toString(r.changes()));
+        rows.add(notifyJson(r, d.loaded(), d.executor()));
+      }
+      report.json.put("P3_whereTheTimeGoes", rows);
+    }
+
+    private Map<String, Object> notifyJson(NotifyBench.Result r, boolean loaded,
+        String executor) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("listeners", r.listeners());
+      m.put("stuck", r.stuck());
+      m.put("busyThreads", loaded ? p3Load : 0);
+      m.put("executor", executor);
+      m.put("changes", r.changes());
+      m.put("calls", r.histogram().getTotalCount());
+      m.put("p50us", r.p50() / 1e3);
+      m.put("p90us", r.histogram().getValueAtPercentile(90) / 1e3);
+      m.put("p99us", r.p99() / 1e3);
+      m.put("p999us", r.histogram().getValueAtPercentile(99.9) / 1e3);
+      m.put("maxUs", r.max() / 1e3);
+      m.put("firstCallP50us", r.firstCalls().getValueAtPercentile(50) / 1e3);
+      m.put("firstCallP99us", r.firstCalls().getValueAtPercentile(99) / 1e3);
+      m.put("lastCallP50us", r.lastCalls().getValueAtPercentile(50) / 1e3);
+      m.put("lastCallP99us", r.lastCalls().getValueAtPercentile(99) / 1e3);
+      return m;
     }
 
     private void scaleTable(Report report) {
