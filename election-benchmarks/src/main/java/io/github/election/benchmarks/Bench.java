@@ -1,5 +1,6 @@
 package io.github.election.benchmarks;
 
+import io.github.election.LeaderElection;
 import io.github.election.spi.SettingValues;
 import io.github.election.testing.Timings;
 import java.io.IOException;
@@ -71,12 +72,22 @@ public final class Bench {
       return quick ? Math.min(4, store.failoverBatch()) : store.failoverBatch();
     }
 
+    /** The large scale run's elections: -1 for each store's ({@link BenchStore#largeElections}). */
+    int p4Large = -1;
+
+    /** The warm-up of a scale run, once all lead (the windows that follow must agree too). */
     long p4Warm() {
-      return quick ? 3_000 : 10_000;
+      return quick ? 2_000 : 6_000;
     }
 
+    /** One window of a scale run: 5 P (quick: 2 P) at the default P of 2 s. */
     long p4Window() {
-      return quick ? 6_000 : 20_000;
+      return quick ? 4_000 : 10_000;
+    }
+
+    /** The most windows a scale run waits for two consecutive ones to agree. */
+    int p4MaxWindows() {
+      return quick ? 4 : 5;
     }
 
     private static int nonNegative(String arg, String value) {
@@ -113,6 +124,8 @@ public final class Bench {
           o.p1Runs = Integer.parseInt(a.substring(10));
         } else if (a.startsWith("--p3-load=")) {
           o.p3Load = nonNegative(a, a.substring(10));
+        } else if (a.startsWith("--p4-large=")) {
+          o.p4Large = nonNegative(a, a.substring(11));
         } else if (a.startsWith("--out=")) {
           o.out = Path.of(a.substring(6));
         } else {
@@ -156,8 +169,9 @@ public final class Bench {
       System.exit(2);
       return;
     }
-    // the ZooKeeper server answers 'mntr' (request counters) for the scale runs
-    System.setProperty("zookeeper.4lw.commands.whitelist", "mntr");
+    // the ZooKeeper server answers 'mntr' (request counters) and 'dump' (sessions with their
+    // ephemeral nodes) for the scale runs
+    System.setProperty("zookeeper.4lw.commands.whitelist", "mntr,dump");
     Path logs = Path.of(System.getProperty("bench.logs", "target/bench-logs"));
     try {
       Files.createDirectories(logs);
@@ -198,6 +212,7 @@ public final class Bench {
         results.loadMeasures.put(store, s.loadMeasures());
         results.timings.put(store, s.timings());
         results.targets.put(store, s.targets());
+        results.p4RequestTargets.put(store, s.maxRequestsPerPeriod());
         results.versions.put(store, s.storeVersion());
         if (o.only.contains("P1")) {
           progress("P1 %s: graceful handover, followers settled (%d runs per side)", store,
@@ -377,19 +392,34 @@ public final class Bench {
     return t;
   }
 
-  private static ScaleBench.Result[] scale(BenchStore s, Options o, Path logs) {
-    ScaleBench bench = new ScaleBench(logs, o.p4Warm(), o.p4Window());
-    int n = s.targets().elections();
-    ScaleBench.Result[] r = new ScaleBench.Result[2];
-    for (int i = 0; i < 2; i++) {
-      String side = i == 0 ? "ours" : "raw";
-      progress("P4 %s: %d elections, %s, in a child JVM", s.store(), n, side);
-      r[i] = bench.run(s.store(), side, s.scale(side), n);
-      progress("P4 %s %s: %s", s.store(), side, r[i].error != null ? r[i].error
-          : String.format(Locale.ROOT, "%d threads, heap %.1f MB, %d holder(s), %.0f req/s",
-              r[i].threads, r[i].heap / 1048576.0, r[i].holders, r[i].requestsPerSecond));
+  /** P4: the store's scale run ({@link BenchStore.Targets#elections()}), then the large one. */
+  private static List<ScaleBench.Result[]> scale(BenchStore s, Options o, Path logs) {
+    ScaleBench bench = new ScaleBench(logs, o.p4Warm(), o.p4Window(), o.p4MaxWindows());
+    List<Integer> sizes = new ArrayList<>(List.of(s.targets().elections()));
+    int large = o.p4Large >= 0 ? o.p4Large : s.largeElections();
+    if (large > 0 && s.largeElections() > 0) {
+      sizes.add(large);
     }
-    return r;
+    List<ScaleBench.Result[]> out = new ArrayList<>();
+    for (int n : sizes) {
+      ScaleBench.Result[] r = new ScaleBench.Result[2];
+      for (int i = 0; i < 2; i++) {
+        String side = i == 0 ? "ours" : "raw";
+        BenchStore.Scale scale = s.scale(side);
+        progress("P4 %s: %,d elections, %s, in a child JVM%s", s.store(), n, side,
+            scale.followers() == null ? "" : ", then a follower each in another");
+        // a large fleet may take minutes to start; the child gives up after 30 s without gain
+        r[i] = bench.run(s.store(), side, scale, n, n > 1_000 ? 300 : 240);
+        progress("P4 %s %s: %s", s.store(), side, r[i].error != null ? r[i].error
+            : String.format(Locale.ROOT, "%d threads, heap %.1f MB, %d holder(s), %.1f req/s"
+                    + "%s (all leading after %.1f s)", r[i].threads, r[i].heap / 1048576.0,
+                r[i].holders, r[i].requestsPerSecond, Double.isNaN(r[i].followerRequestsPerSecond)
+                    ? "" : String.format(Locale.ROOT, ", followers %.1f req/s",
+                    r[i].followerRequestsPerSecond), r[i].readyMillis / 1000.0));
+      }
+      out.add(r);
+    }
+    return out;
   }
 
   /** Everything measured, turned into tables, verdicts and JSON at the end. */
@@ -399,7 +429,9 @@ public final class Bench {
     /** Ours only: the handover to a named candidate, followers settled. */
     final Map<String, Samples> p1Named = new LinkedHashMap<>();
     final Map<String, Samples[]> p2 = new LinkedHashMap<>();
-    final Map<String, ScaleBench.Result[]> p4 = new LinkedHashMap<>();
+    /** Per store, each scale run's {ours, raw}, smallest first. */
+    final Map<String, List<ScaleBench.Result[]>> p4 = new LinkedHashMap<>();
+    final Map<String, Double> p4RequestTargets = new LinkedHashMap<>();
     final Map<String, String[]> sides = new LinkedHashMap<>();
     final Map<String, String[]> sideSettings = new LinkedHashMap<>();
     final Map<String, String> holderUnits = new LinkedHashMap<>();
@@ -706,67 +738,143 @@ public final class Bench {
       if (p4.isEmpty()) {
         return;
       }
+      double period = LeaderElection.Builder.DEFAULT_RETRY_PERIOD.toNanos() / 1e9;
       StringBuilder measures = new StringBuilder();
       for (String store : p4.keySet()) {
         measures.append("; ").append(store).append(": ").append(loadMeasures.get(store));
       }
       Report.Table t = report.table("P4 scale",
-          "(n elections of one candidate each in one JVM of their own, on one client; default"
-              + " D 15 s, R 10 s, P 2 s; figures of the child JVM; requests and writes counted by"
-              + " the store over a steady-state window" + measures + ")",
-          "store", "side", "elections", "live threads", "heap after GC",
-          "sessions / leases / connections holding", "store requests/s", "store writes/s",
-          "all leading after");
+          "(n elections in one JVM of their own, on one client, one candidate each; on stores"
+              + " with followers a second candidate each in a second JVM on a client of its own,"
+              + " started once all lead, whose requests are counted apart; default D 15 s,"
+              + " R 10 s, P 2 s; figures of the leaders' JVM; requests and writes counted by the"
+              + " store at steady state: once all lead, a warm-up, then windows of equal length"
+              + " until two consecutive ones agree within 10 % or 0.5/s, the rate over those"
+              + " two; bytes per election: the heap after GC of the larger run minus the"
+              + " smaller's, over the difference in elections (fixed costs cancel out)"
+              + measures + ")",
+          "store", "side", "elections", "live threads", "heap after GC", "bytes per election",
+          "sessions / leases / connections holding", "store requests/s", "requests per P",
+          "store writes/s", "followers' requests/s", "all leading after");
       List<Object> rows = new ArrayList<>();
-      for (Map.Entry<String, ScaleBench.Result[]> e : p4.entrySet()) {
+      for (Map.Entry<String, List<ScaleBench.Result[]>> e : p4.entrySet()) {
         String store = e.getKey();
-        for (int i = 0; i < 2; i++) {
-          ScaleBench.Result r = e.getValue()[i];
-          String side = sides.get(store)[i];
-          String holders = r.holders + " " + holderUnits.get(store);
-          if (r.error != null) {
-            t.row(store, side, "", "failed: " + r.error, "", "", "", "", "");
-          } else {
-            t.row(store, side, Integer.toString(e.getValue()[i].records),
-                r.threads + " (JVM alone " + r.jvmThreads + ")",
-                String.format(Locale.ROOT, "%.1f MB", r.heap / 1048576.0), holders,
-                String.format(Locale.ROOT, "%.0f", r.requestsPerSecond),
-                Double.isNaN(r.writesPerSecond) ? "-"
-                    : String.format(Locale.ROOT, "%.0f", r.writesPerSecond),
-                String.format(Locale.ROOT, "%.1f s", r.readyMillis / 1000.0));
+        List<ScaleBench.Result[]> runs = e.getValue();
+        for (int k = 0; k < runs.size(); k++) {
+          for (int i = 0; i < 2; i++) {
+            ScaleBench.Result r = runs.get(k)[i];
+            ScaleBench.Result smaller = k == 0 ? null : runs.get(k - 1)[i];
+            double perElection = Double.NaN;
+            if (smaller != null && r.error == null && smaller.error == null && r.heap > 0
+                && smaller.heap > 0) {
+              perElection = (r.heap - smaller.heap) / (double) (r.elections - smaller.elections);
+            }
+            String side = sides.get(store)[i];
+            String n = String.format(Locale.ROOT, "%,d", r.elections);
+            if (r.error != null) {
+              t.row(store, side, n, "failed: " + r.error, "", "", "", "", "", "", "", "");
+            } else {
+              String holders = r.holders + " " + holderUnits.get(store);
+              String rate = String.format(Locale.ROOT, "%.1f", r.requestsPerSecond)
+                  + (r.steady ? "" : " (not steady: " + windows(r) + ")");
+              t.row(store, side, n, r.threads + " (JVM alone " + r.jvmThreads + ")",
+                  String.format(Locale.ROOT, "%.1f MB", r.heap / 1048576.0),
+                  Double.isNaN(perElection) ? "-"
+                      : String.format(Locale.ROOT, "%,.0f", perElection),
+                  holders, rate,
+                  String.format(Locale.ROOT, "%.1f (%.3f per election)",
+                      r.requestsPerSecond * period, r.requestsPerSecond * period / r.elections),
+                  Double.isNaN(r.writesPerSecond) ? "-"
+                      : String.format(Locale.ROOT, "%.1f", r.writesPerSecond),
+                  Double.isNaN(r.followerRequestsPerSecond) ? "-"
+                      : String.format(Locale.ROOT, "%.1f (%d in %.0f s)",
+                          r.followerRequestsPerSecond, r.followerRequests, r.measuredSeconds),
+                  String.format(Locale.ROOT, "%.1f s", r.readyMillis / 1000.0));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("store", store);
+            m.put("side", side);
+            m.put("elections", r.elections);
+            m.put("candidatesInStore", r.records);
+            m.put("threads", r.threads);
+            m.put("jvmThreadsBeforeFleet", r.jvmThreads);
+            m.put("heapAfterGcBytes", r.heap);
+            m.put("bytesPerElection", Double.isNaN(perElection) ? null : perElection);
+            m.put("holders", r.holders);
+            m.put("storeRequestsPerSecond", r.requestsPerSecond);
+            m.put("storeRequestsPerPeriod", r.requestsPerSecond * period);
+            m.put("storeWritesPerSecond", r.writesPerSecond);
+            m.put("followerRequestsPerSecond", Double.isNaN(r.followerRequestsPerSecond) ? null
+                : r.followerRequestsPerSecond);
+            m.put("followerRequests", r.followerRequests < 0 ? null : r.followerRequests);
+            m.put("allLeadingAfterMs", r.readyMillis);
+            m.put("followersFollowingAfterMs", r.followersReadyMillis < 0 ? null
+                : r.followersReadyMillis);
+            m.put("error", r.error);
+            m.putAll(r.json);
+            rows.add(m);
           }
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("store", store);
-          m.put("side", side);
-          m.put("candidatesInStore", r.records);
-          m.put("threads", r.threads);
-          m.put("jvmThreadsBeforeFleet", r.jvmThreads);
-          m.put("heapAfterGcBytes", r.heap);
-          m.put("holders", r.holders);
-          m.put("storeRequestsPerSecond", r.requestsPerSecond);
-          m.put("storeWritesPerSecond", r.writesPerSecond);
-          m.put("allLeadingAfterMs", r.readyMillis);
-          m.put("error", r.error);
-          m.putAll(r.json);
-          rows.add(m);
-        }
-        ScaleBench.Result ours = e.getValue()[0];
-        BenchStore.Targets goal = targets.get(store);
-        int n = goal.elections();
-        report.verdict("P4", store + " (" + n + " elections): <= 32 live threads",
-            ours.threads + " threads", ours.error == null && ours.threads <= 32, ours.error);
-        report.verdict("P4", store + " (" + n + " elections): <= 128 MB heap after GC",
-            String.format(Locale.ROOT, "%.1f MB", ours.heap / 1048576.0),
-            ours.error == null && ours.heap <= 128L * 1024 * 1024, ours.error);
-        if (goal.maxHolders() > 0) {
-          String unit = holderUnits.get(store);
-          report.verdict("P4", store + " (" + n + " elections): <= " + goal.maxHolders() + " "
-                  + unit + " per JVM", ours.holders + " " + unit + " for " + n + " candidates",
-              ours.error == null && ours.holders >= 0 && ours.holders <= goal.maxHolders(),
-              ours.error);
+          scaleVerdicts(report, store, runs.get(k), period);
         }
       }
       report.json.put("P4_scale", rows);
+    }
+
+    private static String windows(ScaleBench.Result r) {
+      StringBuilder b = new StringBuilder();
+      for (double w : r.windowRates) {
+        b.append(b.length() == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f", w));
+      }
+      return b.toString();
+    }
+
+    /** The targets of one scale run (ours), with the raw side's figure beside where it helps. */
+    private void scaleVerdicts(Report report, String store, ScaleBench.Result[] run,
+        double period) {
+      ScaleBench.Result ours = run[0];
+      ScaleBench.Result raw = run[1];
+      BenchStore.Targets goal = targets.get(store);
+      String at = String.format(Locale.ROOT, "%s (%,d elections)", store, ours.elections);
+      report.verdict("P4", at + ": <= 32 live threads", ours.threads + " threads",
+          ours.error == null && ours.threads <= 32, ours.error);
+      long heapLimitMb = ours.elections > 1_000 ? 256 : 128;
+      report.verdict("P4", at + ": <= " + heapLimitMb + " MB heap after GC",
+          String.format(Locale.ROOT, "%.1f MB", ours.heap / 1048576.0),
+          ours.error == null && ours.heap <= heapLimitMb * 1024 * 1024, ours.error);
+      if (goal.maxHolders() > 0) {
+        String unit = holderUnits.get(store);
+        report.verdict("P4", at + ": <= " + goal.maxHolders() + " " + unit + " per JVM",
+            ours.holders + " " + unit + " for " + ours.elections + " candidates",
+            ours.error == null && ours.holders >= 0 && ours.holders <= goal.maxHolders(),
+            ours.error);
+      }
+      String rawFigure = raw.error != null ? "; raw: failed"
+          : String.format(Locale.ROOT, "; raw %.1f/s", raw.requestsPerSecond);
+      double limit = p4RequestTargets.getOrDefault(store, -1.0);
+      if (limit > 0) {
+        report.verdict("P4", at + ": store requests <= " + Samples.ratio(limit).replace("x", "")
+                + " per P per JVM at steady state",
+            String.format(Locale.ROOT, "%.1f/s = %.1f per P%s%s", ours.requestsPerSecond,
+                ours.requestsPerSecond * period, ours.steady ? "" : " (windows never agreed: "
+                    + windows(ours) + ")", rawFigure),
+            ours.error == null && ours.requestsPerSecond * period <= limit,
+            ours.error != null ? ours.error : ours.steady ? null : "not steady");
+      }
+      if (!Double.isNaN(ours.followerRequestsPerSecond) || ours.followerRequests >= 0
+          || (ours.error != null && ours.error.startsWith("followers"))) {
+        double perLeader = ours.requestsPerSecond * period / ours.elections;
+        report.verdict("P4", at + ": leaders one renewal each per P (<= 1 request per leader"
+                + " per P, 5 % for the windows' edges)",
+            String.format(Locale.ROOT, "%.1f/s = %.2f per leader per P%s",
+                ours.requestsPerSecond, perLeader, rawFigure),
+            ours.error == null && perLeader <= 1.05, ours.error);
+        report.verdict("P4", at + ": followers 0 requests/s",
+            String.format(Locale.ROOT, "%d requests in %.0f s (%.1f/s)%s", ours.followerRequests,
+                ours.measuredSeconds, ours.followerRequestsPerSecond, raw.error != null ? ""
+                    : String.format(Locale.ROOT, "; raw followers %.1f/s",
+                        raw.followerRequestsPerSecond)),
+            ours.error == null && ours.followerRequests == 0, ours.error);
+      }
     }
 
     /** The sides' labels and the settings they state, with the store server's version. */

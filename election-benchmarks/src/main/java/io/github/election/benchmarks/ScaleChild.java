@@ -16,13 +16,26 @@ import java.util.concurrent.TimeUnit;
  * exits. Nothing else runs in this JVM, so every thread and every byte it reports belongs to the
  * fleet, its client and the JVM itself.
  *
- * <p>Arguments: {@code store side target n}, where side is {@code ours} or {@code raw} and target
- * is the connect string (ZooKeeper), the endpoint (etcd) or the port of the mock API server's
- * front end (Kubernetes).
+ * <p>Arguments: {@code store side target n [readySeconds]}, where side is {@code ours} or {@code
+ * raw} (with {@code .followers} for a fleet of followers, which is ready once every one of them
+ * follows the leader of the fleet started before) and target is the connect string (ZooKeeper),
+ * the endpoint (etcd) or the port of the mock API server's front end (Kubernetes). It prints
+ * {@code PROGRESS leading seconds} every 10 s while it waits; it gives up waiting after
+ * readySeconds (240 by default), or after 30 s in which no more came to lead, and then says
+ * {@code NOTREADY leading millis [what went wrong]}; {@code FAILED what} when the fleet could not
+ * be started at all.
  */
 public final class ScaleChild {
 
   private ScaleChild() {
+  }
+
+  private static String oneLine(Throwable e) {
+    StringBuilder b = new StringBuilder(e.toString());
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      b.append("; caused by ").append(c);
+    }
+    return b.toString().replace('\n', ' ');
   }
 
   public static void main(String[] args) throws Exception {
@@ -31,16 +44,42 @@ public final class ScaleChild {
     String side = args[1];
     String target = args[2];
     int n = Integer.parseInt(args[3]);
+    int readySeconds = args.length > 4 ? Integer.parseInt(args[4]) : 240;
     int jvmThreads = ManagementFactory.getThreadMXBean().getThreadCount();
     long started = System.nanoTime();
-    Fleet fleet = BenchStore.provider(store).fleet(side, target, n);
-    long end = started + TimeUnit.SECONDS.toNanos(240);
-    while (fleet.leading() < n && System.nanoTime() - end < 0) {
-      Thread.sleep(20);
+    Fleet fleet;
+    try {
+      fleet = BenchStore.provider(store).fleet(side, target, n);
+    } catch (RuntimeException | Error e) {
+      e.printStackTrace();
+      System.out.println("FAILED " + oneLine(e));
+      System.out.flush();
+      System.exit(1);
+      return;
     }
+    long end = started + TimeUnit.SECONDS.toNanos(readySeconds);
+    long stallNanos = TimeUnit.SECONDS.toNanos(30);
+    long lastGain = System.nanoTime();
+    long nextProgress = started + TimeUnit.SECONDS.toNanos(10);
     int leading = fleet.leading();
+    while (leading < n && System.nanoTime() - end < 0 && System.nanoTime() - lastGain < stallNanos) {
+      Thread.sleep(20);
+      int now = fleet.leading();
+      if (now > leading) {
+        lastGain = System.nanoTime();
+      }
+      leading = now;
+      if (System.nanoTime() - nextProgress >= 0) {
+        nextProgress += TimeUnit.SECONDS.toNanos(10);
+        System.out.println("PROGRESS " + leading + " "
+            + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+        System.out.flush();
+      }
+    }
+    String problem = leading == n ? null : fleet.problem();
     System.out.println((leading == n ? "READY " : "NOTREADY ") + leading + " "
-        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
+        + (problem == null ? "" : " " + problem.replace('\n', ' ')));
     System.out.flush();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -63,10 +102,11 @@ public final class ScaleChild {
             + heap + " leading=" + fleet.leading() + " names=" + groups);
         System.out.flush();
       } else if (line.equals("CLOSE")) {
+        long closing = System.nanoTime();
         try {
           fleet.close();
         } finally {
-          System.out.println("CLOSED");
+          System.out.println("CLOSED " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing));
           System.out.flush();
           System.exit(0);
         }
