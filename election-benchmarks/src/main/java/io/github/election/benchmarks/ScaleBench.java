@@ -136,7 +136,8 @@ final class ScaleBench {
       }
       // NOTREADY leading millis [problem]
       String[] f = ready.split(" ", 4);
-      return String.format(Locale.ROOT, "only %s leading (or following) after %.0f s%s", f[1],
+      return String.format(Locale.ROOT, "%s leading (or following) when it gave up after %.0f s%s",
+          f[1],
           Long.parseLong(f[2]) / 1000.0, f.length > 3 ? ": " + f[3] : "");
     }
 
@@ -227,8 +228,8 @@ final class ScaleBench {
 
   /**
    * Runs one side's fleet of {@code n} elections in a child JVM, with the store's probes; waits
-   * up to {@code readySeconds} for all to lead (the child gives up sooner when no more lead for
-   * 30 s).
+   * up to {@code readySeconds} for all to lead (the child gives up sooner when no more lead at
+   * once than ever did for {@value ScaleChild#STALL_SECONDS} s).
    */
   Result run(String store, String side, BenchStore.Scale scale, int n, int readySeconds) {
     Result r = new Result();

@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ScaleChild {
 
+  /** How long the child waits for one more candidate to lead than ever did, before it gives up. */
+  static final int STALL_SECONDS = 45;
+
   private ScaleChild() {
   }
 
@@ -36,6 +39,32 @@ public final class ScaleChild {
       b.append("; caused by ").append(c);
     }
     return b.toString().replace('\n', ' ');
+  }
+
+  /**
+   * Writes the heap's class histogram after a full GC (the top 40 lines of jcmd's {@code
+   * GC.class_histogram}) to {@code <bench.logs>/scale-<store>-<side>-<n>.histogram.txt}: what
+   * the bytes per election are made of.
+   */
+  private static void histogram(String store, String side, int n) {
+    try {
+      Object out = ManagementFactory.getPlatformMBeanServer().invoke(
+          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+          "gcClassHistogram", new Object[] {new String[0]},
+          new String[] {String[].class.getName()});
+      String[] lines = String.valueOf(out).split("\n");
+      StringBuilder top = new StringBuilder();
+      for (int i = 0; i < Math.min(lines.length, 43); i++) {
+        top.append(lines[i]).append('\n');
+      }
+      top.append(lines[lines.length - 1]).append('\n');
+      java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("bench.logs",
+          "target/bench-logs"));
+      java.nio.file.Files.writeString(dir.resolve("scale-" + store + "-" + side + "-" + n
+          + ".histogram.txt"), top.toString());
+    } catch (Exception e) {
+      System.err.println("no class histogram: " + e);
+    }
   }
 
   public static void main(String[] args) throws Exception {
@@ -58,17 +87,18 @@ public final class ScaleChild {
       return;
     }
     long end = started + TimeUnit.SECONDS.toNanos(readySeconds);
-    long stallNanos = TimeUnit.SECONDS.toNanos(30);
+    long stallNanos = TimeUnit.SECONDS.toNanos(STALL_SECONDS);
     long lastGain = System.nanoTime();
     long nextProgress = started + TimeUnit.SECONDS.toNanos(10);
     int leading = fleet.leading();
+    int most = leading;
     while (leading < n && System.nanoTime() - end < 0 && System.nanoTime() - lastGain < stallNanos) {
       Thread.sleep(20);
-      int now = fleet.leading();
-      if (now > leading) {
+      leading = fleet.leading();
+      if (leading > most) {
+        most = leading;
         lastGain = System.nanoTime();
       }
-      leading = now;
       if (System.nanoTime() - nextProgress >= 0) {
         nextProgress += TimeUnit.SECONDS.toNanos(10);
         System.out.println("PROGRESS " + leading + " "
@@ -77,6 +107,9 @@ public final class ScaleChild {
       }
     }
     String problem = leading == n ? null : fleet.problem();
+    if (leading < n) {
+      problem = "at most " + most + " at once" + (problem == null ? "" : "; " + problem);
+    }
     System.out.println((leading == n ? "READY " : "NOTREADY ") + leading + " "
         + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)
         + (problem == null ? "" : " " + problem.replace('\n', ' ')));
@@ -90,6 +123,7 @@ public final class ScaleChild {
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         long heap = memory.getHeapMemoryUsage().getUsed();
+        histogram(store, side, n);
         Map<String, Integer> names = new TreeMap<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
           names.merge(t.getName().replaceAll("\\d+", "#"), 1, Integer::sum);
