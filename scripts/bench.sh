@@ -4,6 +4,8 @@
 #   bash scripts/bench.sh            # full run, about 20 minutes on 2 cores
 #   bash scripts/bench.sh --quick    # fewer runs, about 7 minutes
 #   options: --only=P1,P2,P3,P4  --stores=zookeeper,etcd,kubernetes,postgresql  --out=FILE
+#            --p1-runs=N  --p3-load=N (busy threads of P3's loaded rounds; 0: none)
+#            --p4-large=N (P4's large run, 10,000 elections on ZooKeeper and etcd; 0: none)
 #
 # Builds the benchmark module and the modules it needs (tests skipped), then runs the harness,
 # which starts every store on 127.0.0.1 itself (ZooKeeper in-process, etcd as a child process of
