@@ -200,18 +200,23 @@ final class ScaleBench {
       }
     }
 
+    /** Whether the fleet came to lead: a fleet that did not gets 20 s to close, not 120. */
+    boolean led;
+
     @Override
     public void close() {
       long t0 = System.nanoTime();
       String closed = null;
+      int wait = led ? 120 : 20;
       try {
         send("CLOSE");
-        closed = next(120, "CLOSED");
+        closed = next(wait, "CLOSED");
       } catch (UncheckedIOException e) {
         // gone already
       }
       if (closed == null) {
-        Bench.progress("a scale child did not close within 120 s; stopping it (see %s)", log);
+        Bench.progress("a scale child did not close within %d s; stopping it (see %s)", wait,
+            log);
       } else {
         closeSeconds = (System.nanoTime() - t0) / 1e9;
       }
@@ -242,6 +247,7 @@ final class ScaleBench {
       if (r.error != null) {
         return r;
       }
+      leaders.led = true;
       BenchStore.Scale followerScale = scale.followers();
       Child followers = null;
       try {
@@ -250,6 +256,7 @@ final class ScaleBench {
               readySeconds);
           r.error = followers.awaitReady(readySeconds + 60, ready);
           r.followersReadyMillis = ready[0];
+          followers.led = r.error == null;
           if (r.error != null) {
             r.error = "followers: " + r.error;
             return r;
