@@ -76,6 +76,51 @@ public interface BenchStore extends AutoCloseable {
     /** The candidates' records (nodes, keys, Leases) in the store now. */
     int records();
 
+    /**
+     * Where the scale run starts one follower per election, in a JVM of its own on a client of
+     * its own, after the first JVM's candidates all lead: that client's target and request
+     * counter (the other probes are not used); null when the scale run has no followers.
+     */
+    default Scale followers() {
+      return null;
+    }
+
+    /** This scale run with a fleet of followers counted on {@code followers}. */
+    default Scale withFollowers(Scale followers) {
+      Scale leaders = this;
+      return new Scale() {
+        @Override
+        public String target() {
+          return leaders.target();
+        }
+
+        @Override
+        public long requests() {
+          return leaders.requests();
+        }
+
+        @Override
+        public long writes() {
+          return leaders.writes();
+        }
+
+        @Override
+        public int holders() {
+          return leaders.holders();
+        }
+
+        @Override
+        public int records() {
+          return leaders.records();
+        }
+
+        @Override
+        public Scale followers() {
+          return followers;
+        }
+      };
+    }
+
     /** A scale run's probes made of their parts. */
     static Scale of(String target, LongSupplier requests, LongSupplier writes,
         IntSupplier holders, IntSupplier records) {
@@ -110,6 +155,24 @@ public interface BenchStore extends AutoCloseable {
 
   /** The scale run of one side ({@code ours} or {@code raw}) on this store. */
   Scale scale(String side);
+
+  /**
+   * How many elections the large scale run (P4, issue 16) starts, beside {@link
+   * Targets#elections()}; 0 for none.
+   */
+  default int largeElections() {
+    return 0;
+  }
+
+  /**
+   * Issue 16's target for the scale runs on a store where leadership rests on a session or
+   * lease: at most this many store requests per retry period P per JVM, whatever the number of
+   * elections; -1 when the store has no such target (a record store renews each record: its
+   * target is per leader, see {@link Scale#followers()}).
+   */
+  default double maxRequestsPerPeriod() {
+    return -1;
+  }
 
   /** What {@link Scale#holders()} counts, in the tables: {@code session(s)}, ... */
   String holdersUnit();

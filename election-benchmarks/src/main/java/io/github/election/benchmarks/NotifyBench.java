@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -63,8 +64,13 @@ final class NotifyBench {
     }
   }
 
-  /** The figures of one configuration. */
-  record Result(int listeners, boolean stuck, int changes, Histogram histogram) {
+  /**
+   * The figures of one configuration: every listener call, and apart the first and the last
+   * call of each change (the first shows the hand-off to the listener pool and the wake-up of
+   * its thread; the last, the spread of one change over every listener).
+   */
+  record Result(int listeners, boolean stuck, int changes, Histogram histogram,
+      Histogram firstCalls, Histogram lastCalls) {
     double p50() {
       return histogram.getValueAtPercentile(50);
     }
@@ -79,28 +85,51 @@ final class NotifyBench {
 
     /** This result and another round of the same configuration, together. */
     Result plus(Result other) {
-      Histogram h = histogram.copy();
-      h.add(other.histogram);
-      return new Result(listeners, stuck, changes + other.changes, h);
+      return new Result(listeners, stuck, changes + other.changes, sum(histogram, other.histogram),
+          sum(firstCalls, other.firstCalls), sum(lastCalls, other.lastCalls));
+    }
+
+    private static Histogram sum(Histogram a, Histogram b) {
+      Histogram h = a.copy();
+      h.add(b);
+      return h;
     }
   }
 
   private NotifyBench() {
   }
 
-  /** Runs one configuration: {@code warmup} unrecorded changes, then {@code changes}. */
+  /**
+   * Runs one configuration on the default shared listener pool: {@code warmup} unrecorded
+   * changes, then {@code changes}.
+   */
   static Result run(int listeners, boolean stuck, int warmup, int changes) {
+    return run(listeners, stuck, warmup, changes, null);
+  }
+
+  /**
+   * Runs one configuration: {@code warmup} unrecorded changes, then {@code changes}, with the
+   * listeners called on {@code executor} (the builder's {@code notificationExecutor}), or on the
+   * default shared pool when null.
+   */
+  static Result run(int listeners, boolean stuck, int warmup, int changes, Executor executor) {
     ScriptedBackend backend = new ScriptedBackend();
     int total = warmup + changes;
     long[] changedAt = new long[total + 16];
     ConcurrentHistogram histogram = new ConcurrentHistogram(3);
+    ConcurrentHistogram firstCalls = new ConcurrentHistogram(3);
+    ConcurrentHistogram lastCalls = new ConcurrentHistogram(3);
     AtomicInteger remaining = new AtomicInteger(listeners);
     java.util.concurrent.atomic.AtomicLong target = new java.util.concurrent.atomic.AtomicLong(1);
     long firstRecorded = 2L + warmup;
     long lastRecorded = 1L + total;
     Thread driver = Thread.currentThread();
     CountDownLatch release = new CountDownLatch(1);
-    LeaderElection election = LeaderElection.builder(backend).name("notify").identity("me")
+    LeaderElection.Builder builder = LeaderElection.builder(backend);
+    if (executor != null) {
+      builder.notificationExecutor(executor);
+    }
+    LeaderElection election = builder.name("notify").identity("me")
         // no timer poll and no deadline in the way of the run
         .leaseDuration(Duration.ofHours(3)).renewDeadline(Duration.ofHours(2))
         .retryPeriod(Duration.ofHours(1)).drainTimeout(Duration.ofMillis(100))
@@ -124,11 +153,22 @@ final class NotifyBench {
       election.subscribe(e -> {
         long now = System.nanoTime();
         long seq = e.sequence();
-        if (seq >= firstRecorded && seq <= lastRecorded) {
-          histogram.recordValue(Math.max(0, now - changedAt[(int) seq]));
+        boolean recorded = seq >= firstRecorded && seq <= lastRecorded;
+        long latency = recorded ? Math.max(0, now - changedAt[(int) seq]) : 0;
+        if (recorded) {
+          histogram.recordValue(latency);
         }
-        if (seq == target.get() && remaining.decrementAndGet() == 0) {
-          LockSupport.unpark(driver);
+        if (seq == target.get()) {
+          int left = remaining.decrementAndGet();
+          if (recorded && left == listeners - 1) {
+            firstCalls.recordValue(latency);
+          }
+          if (left == 0) {
+            if (recorded) {
+              lastCalls.recordValue(latency);
+            }
+            LockSupport.unpark(driver);
+          }
         }
       });
     }
@@ -155,7 +195,7 @@ final class NotifyBench {
       release.countDown();
       election.close();
     }
-    return new Result(listeners, stuck, changes, histogram);
+    return new Result(listeners, stuck, changes, histogram, firstCalls, lastCalls);
   }
 
   private static boolean awaitAll(AtomicInteger remaining, int seconds) {

@@ -100,6 +100,18 @@ public final class EtcdBench extends HarnessBench {
         () -> keysAndLeases(prefix)[1], () -> keysAndLeases(prefix)[0]);
   }
 
+  /** Issue 16: 10,000 elections per JVM as well. */
+  @Override
+  public int largeElections() {
+    return 10_000;
+  }
+
+  /** Issue 16: at most 2 requests per P per JVM, whatever the number of elections. */
+  @Override
+  public double maxRequestsPerPeriod() {
+    return 2;
+  }
+
   @Override
   public String holdersUnit() {
     return "lease(s)";
@@ -309,14 +321,31 @@ public final class EtcdBench extends HarnessBench {
     long lease = get(client.getLeaseClient().grant(ttl)).getID();
     CloseableClient keepAlive = keepAlive(client, lease);
     AtomicInteger leading = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> firstError =
+        new java.util.concurrent.atomic.AtomicReference<>();
     for (int i = 0; i < n; i++) {
       client.getElectionClient().campaign(bytes(SCALE_RAW + "/e-" + i), lease, bytes("scale"))
-          .thenRun(leading::incrementAndGet);
+          .whenComplete((r, e) -> {
+            if (e == null) {
+              leading.incrementAndGet();
+            } else {
+              failed.incrementAndGet();
+              firstError.compareAndSet(null, e);
+            }
+          });
     }
     return new Fleet() {
       @Override
       public int leading() {
         return leading.get();
+      }
+
+      @Override
+      public String problem() {
+        Throwable e = firstError.get();
+        return String.format(java.util.Locale.ROOT, "%d campaign(s) failed, %d still waiting%s",
+            failed.get(), n - failed.get() - leading.get(), e == null ? "" : "; first: " + e);
       }
 
       @Override

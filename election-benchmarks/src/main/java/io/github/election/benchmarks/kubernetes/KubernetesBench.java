@@ -86,11 +86,18 @@ public final class KubernetesBench extends HarnessBench {
     };
   }
 
-  /** A front end of its own per scale run, whose requests it counts. */
+  /**
+   * A front end of its own per scale run, whose requests it counts; the followers (issue 16:
+   * one per election, in a JVM of their own) on a second one.
+   */
   @Override
   public Scale scale(String side) {
-    MockApiServer.Frontend f = server().newFrontend();
     String prefix = side.equals("ours") ? "so-" : "sr-";
+    return counted(server().newFrontend(), prefix)
+        .withFollowers(counted(server().newFrontend(), prefix));
+  }
+
+  private Scale counted(MockApiServer.Frontend f, String prefix) {
     long[] total = {0};
     return Scale.of(Integer.toString(f.port()), () -> total[0] += f.takeRequestPaths().size(),
         () -> -1, () -> heldLeases(prefix), () -> heldLeases(prefix));
@@ -209,27 +216,33 @@ public final class KubernetesBench extends HarnessBench {
   /**
    * A fleet for a child JVM: {@code n} elections of one candidate each on one backend (ours,
    * Leases {@code so-<i>}) or one fabric8 client ({@code LeaderElector}s on Leases {@code
-   * sr-<i>}), with the library's default timings (D 15 s, R 10 s, P 2 s).
+   * sr-<i>}), with the library's default timings (D 15 s, R 10 s, P 2 s); for side {@code
+   * ours.followers} or {@code raw.followers}, the second candidate of each of these elections.
    */
   static Fleet fleet(String side, int port, int n) {
     Timings defaults = new Timings(LeaderElection.Builder.DEFAULT_LEASE_DURATION,
         LeaderElection.Builder.DEFAULT_RENEW_DEADLINE, LeaderElection.Builder.DEFAULT_RETRY_PERIOD,
         Duration.ofSeconds(1));
-    if (side.equals("ours")) {
+    // side.followers: one more candidate per election, once the leaders lead (issue 16)
+    boolean followers = side.endsWith(".followers");
+    if (side.startsWith("ours")) {
       KubernetesElectionBackend backend = KubernetesElectionBackend.builder()
           .config(MockApiServer.config(port, 5_000)).build();
-      return Fleet.ofElections(backend, "so-", n);
+      return followers ? Fleet.ofFollowers(backend, "so-", n, "scale")
+          : Fleet.ofElections(backend, "so-", n);
     }
     KubernetesClient client = new KubernetesClientBuilder()
         .withConfig(MockApiServer.config(port, 5_000)).build();
     List<Candidate> electors = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      electors.add(elector(client, defaults, "sr-" + i, "scale", t -> { }));
+      electors.add(elector(client, defaults, "sr-" + i, followers ? "follower" : "scale",
+          t -> { }));
     }
     return new Fleet() {
       @Override
       public int leading() {
-        return (int) electors.stream().filter(Candidate::isLeader).count();
+        return (int) electors.stream()
+            .filter(c -> followers ? c.follows("scale") : c.isLeader()).count();
       }
 
       @Override

@@ -110,6 +110,18 @@ public final class ZooKeeperBench extends HarnessBench {
         () -> sessionsHolding(base), () -> nodesUnder(base));
   }
 
+  /** Issue 16: 10,000 elections per JVM as well. */
+  @Override
+  public int largeElections() {
+    return 10_000;
+  }
+
+  /** Issue 16: at most 2 requests per P per JVM, whatever the number of elections. */
+  @Override
+  public double maxRequestsPerPeriod() {
+    return 2;
+  }
+
   @Override
   public String holdersUnit() {
     return "session(s)";
@@ -191,10 +203,49 @@ public final class ZooKeeperBench extends HarnessBench {
   // ---------------------------------------------------------------- scale (P4)
 
   /**
-   * The distinct sessions that own the candidates' nodes of the elections under a base path
-   * (each election's children), as the server sees them.
+   * The distinct sessions that own the candidates' nodes of the elections under a base path, as
+   * the server sees them: from the {@code dump} four-letter word (one request, sessions with
+   * their ephemeral nodes), or else by listing each election's children.
    */
   int sessionsHolding(String basePath) {
+    int[] fromDump = dumpedSessionsAndNodes(basePath);
+    return fromDump != null ? fromDump[0] : sessionsListed(basePath);
+  }
+
+  /**
+   * {sessions, ephemeral nodes} under a base path from the server's {@code dump} (needs {@code
+   * zookeeper.4lw.commands.whitelist} to name it), or null when the server does not answer it.
+   */
+  private int[] dumpedSessionsAndNodes(String basePath) {
+    String dump;
+    try {
+      dump = fourLetterWord("dump");
+    } catch (UncheckedIOException e) {
+      return null;
+    }
+    int at = dump.indexOf("Sessions with Ephemerals");
+    if (at < 0) {
+      return null;
+    }
+    String prefix = basePath + "/";
+    int sessions = 0;
+    int nodes = 0;
+    boolean counted = false;
+    for (String line : dump.substring(at).split("\n")) {
+      if (line.startsWith("0x")) {
+        counted = false;
+      } else if (line.startsWith("\t") && line.trim().startsWith(prefix)) {
+        nodes++;
+        if (!counted) {
+          sessions++;
+          counted = true;
+        }
+      }
+    }
+    return new int[] {sessions, nodes};
+  }
+
+  private int sessionsListed(String basePath) {
     Set<Long> owners = new HashSet<>();
     try {
       for (String election : admin.getChildren().forPath(basePath)) {
@@ -216,6 +267,11 @@ public final class ZooKeeperBench extends HarnessBench {
 
   /** The number of candidate nodes under a base path (all elections). */
   int nodesUnder(String basePath) {
+    int[] fromDump = dumpedSessionsAndNodes(basePath);
+    return fromDump != null ? fromDump[1] : nodesListed(basePath);
+  }
+
+  private int nodesListed(String basePath) {
     int n = 0;
     try {
       for (String election : admin.getChildren().forPath(basePath)) {
@@ -289,6 +345,10 @@ public final class ZooKeeperBench extends HarnessBench {
     CuratorFramework client = CuratorFrameworkFactory.builder().connectString(connectString)
         .sessionTimeoutMs((int) session.toMillis()).connectionTimeoutMs(5_000)
         .retryPolicy(new ExponentialBackoffRetry(100, 3, 1000)).ensembleTracker(false).build();
+    // what the connection went through, for a fleet that does not come to lead
+    java.util.Map<String, Integer> states = new java.util.concurrent.ConcurrentSkipListMap<>();
+    client.getConnectionStateListenable().addListener((c, state) ->
+        states.merge(state.name(), 1, Integer::sum));
     client.start();
     List<LeaderLatch> latches = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -304,6 +364,12 @@ public final class ZooKeeperBench extends HarnessBench {
       @Override
       public int leading() {
         return (int) latches.stream().filter(LeaderLatch::hasLeadership).count();
+      }
+
+      @Override
+      public String problem() {
+        return "Curator connection states " + states
+            + (states.containsKey("LOST") ? " (LOST: the session expired; see the log)" : "");
       }
 
       @Override
