@@ -512,12 +512,16 @@ public final class EtcdElectionBackend implements ElectionBackend {
     return max;
   }
 
-  /** The shortest retry period of the candidates on a lease, or 0 without candidates. */
+  /**
+   * The shortest retry period of the candidates on a lease (or half their renew deadline, if
+   * shorter: a late keep-alive answer still confirms them in time), or 0 without candidates.
+   */
   long minRetryPeriodNanos(SharedLease lease) {
     long min = 0;
     for (EtcdCandidate c : candidates) {
       if (c.sharedLease() == lease) {
-        long p = c.settings().retryPeriod().toNanos();
+        long p = Math.min(c.settings().retryPeriod().toNanos(),
+            c.settings().renewDeadline().toNanos() / 2);
         min = min == 0 ? p : Math.min(min, p);
       }
     }

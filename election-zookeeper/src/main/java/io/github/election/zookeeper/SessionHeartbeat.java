@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * session at once (rule S5), so that a candidate needs a round only when its election changed:
  * the store's load does not grow with the number of elections.
  *
- * <p>Every P (the shortest retry period of the backend's candidates) it takes a {@link
+ * <p>Every P (the shortest retry period of the backend's candidates, or half the shortest renew
+ * deadline if that is shorter, so that a late answer still comes in time) it takes a {@link
  * Confirmation} of each candidate whose node belongs to the current session, then sends one
  * {@code exists} of the base path; once ZooKeeper answered on the same session, every
  * confirmation is completed. ZooKeeper answers a session's requests in order and delivers a
@@ -43,12 +44,12 @@ final class SessionHeartbeat {
     this.backend = backend;
   }
 
-  /** Makes sure heartbeats run at least every {@code retryNanos} (a candidate joined). */
-  synchronized void start(long retryNanos) {
-    if (stopped || retryNanos >= periodNanos) {
+  /** Makes sure heartbeats run at least every {@code periodNanos} (a candidate joined). */
+  synchronized void start(long period) {
+    if (stopped || period >= periodNanos) {
       return;
     }
-    periodNanos = retryNanos;
+    periodNanos = period;
     if (next != null) {
       next.cancel(false);
     }

@@ -309,7 +309,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       closeWaitNanos = Math.min(closeWaitNanos, halfRenew);
     }
     ZooKeeperCandidate candidate = candidates.add(() -> new ZooKeeperCandidate(this, context));
-    heartbeat.start(context.settings().retryPeriod().toNanos());
+    // every P, and at least twice per renew deadline, so that an answer that comes late still
+    // confirms the candidates before their deadline
+    heartbeat.start(Math.min(context.settings().retryPeriod().toNanos(),
+        context.settings().renewDeadline().toNanos() / 2));
     return candidate;
   }
 
