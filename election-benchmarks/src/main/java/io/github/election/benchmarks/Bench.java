@@ -555,7 +555,7 @@ public final class Bench {
             t.row(store, side, Integer.toString(e.getValue()[i].records),
                 r.threads + " (JVM alone " + r.jvmThreads + ")",
                 String.format(Locale.ROOT, "%.1f MB", r.heap / 1048576.0), holders,
-                String.format(Locale.ROOT, "%.0f", r.requestsPerSecond),
+                String.format(Locale.ROOT, "%.0f", r.requestsPerSecond) + r.parts,
                 Double.isNaN(r.writesPerSecond) ? "-"
                     : String.format(Locale.ROOT, "%.0f", r.writesPerSecond),
                 String.format(Locale.ROOT, "%.1f s", r.readyMillis / 1000.0));

@@ -76,6 +76,15 @@ public interface BenchStore extends AutoCloseable {
     /** The candidates' records (nodes, keys, Leases) in the store now. */
     int records();
 
+    /**
+     * Counters of parts of {@link #requests()} by label (such as the requests of the fleet's
+     * leaders and of its followers), which the scale table shows per second beside the total;
+     * none by default.
+     */
+    default java.util.Map<String, Long> parts() {
+      return java.util.Map.of();
+    }
+
     /** A scale run's probes made of their parts. */
     static Scale of(String target, LongSupplier requests, LongSupplier writes,
         IntSupplier holders, IntSupplier records) {

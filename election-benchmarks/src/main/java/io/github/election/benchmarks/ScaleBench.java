@@ -37,6 +37,8 @@ final class ScaleBench {
     int holders = -1; // sessions (ZooKeeper), leases (etcd), held Leases (Kubernetes)
     int records = -1; // candidate nodes / keys / Leases in the store
     long readyMillis = -1;
+    /** The rates of the scale's parts ({@link BenchStore.Scale#parts()}), for the table. */
+    String parts = "";
     String error;
   }
 
@@ -89,13 +91,24 @@ final class ScaleBench {
       r.readyMillis = Long.parseLong(ready.split(" ")[2]);
       Background.sleep(warmMillis);
       long w0 = scale.writes();
+      Map<String, Long> p0 = scale.parts();
       long c0 = scale.requests();
       long t0 = System.nanoTime();
       Background.sleep(windowMillis);
       long c1 = scale.requests();
       long t1 = System.nanoTime();
+      Map<String, Long> p1 = scale.parts();
       long w1 = scale.writes();
       r.requestsPerSecond = (c1 - c0) / ((t1 - t0) / 1e9);
+      Map<String, Double> byPart = new LinkedHashMap<>();
+      p1.forEach((k, v) -> byPart.put(k, (v - p0.getOrDefault(k, 0L)) / ((t1 - t0) / 1e9)));
+      if (!byPart.isEmpty()) {
+        r.json.put("requestsPerSecondBy", byPart);
+        StringBuilder b = new StringBuilder();
+        byPart.forEach((k, v) -> b.append(b.length() == 0 ? " (" : ", ").append(k).append(' ')
+            .append(String.format(java.util.Locale.ROOT, "%.1f", v)));
+        r.parts = b.append(')').toString();
+      }
       if (w0 >= 0 && w1 >= 0) {
         r.writesPerSecond = (w1 - w0) / ((t1 - t0) / 1e9);
       }

@@ -86,14 +86,76 @@ public final class KubernetesBench extends HarnessBench {
     };
   }
 
-  /** A front end of its own per scale run, whose requests it counts. */
+  /**
+   * Two front ends of their own per scale run, whose requests it counts: one for the client of
+   * the fleet's leaders, one for the client of its followers (the target names both ports).
+   */
   @Override
   public Scale scale(String side) {
-    MockApiServer.Frontend f = server().newFrontend();
+    MockApiServer.Frontend leaders = server().newFrontend();
+    MockApiServer.Frontend followers = server().newFrontend();
     String prefix = side.equals("ours") ? "so-" : "sr-";
-    long[] total = {0};
-    return Scale.of(Integer.toString(f.port()), () -> total[0] += f.takeRequestPaths().size(),
-        () -> -1, () -> heldLeases(prefix), () -> heldLeases(prefix));
+    long[] counts = new long[3]; // leaders', followers', writes (PUT, POST) of both
+    Runnable drain = () -> {
+      synchronized (counts) {
+        for (String r : leaders.takeRequests()) {
+          counts[0]++;
+          counts[2] += r.startsWith("GET ") ? 0 : 1;
+        }
+        for (String r : followers.takeRequests()) {
+          counts[1]++;
+          counts[2] += r.startsWith("GET ") ? 0 : 1;
+        }
+      }
+    };
+    Scale base = Scale.of(leaders.port() + "," + followers.port(), () -> {
+      drain.run();
+      synchronized (counts) {
+        return counts[0] + counts[1];
+      }
+    }, () -> {
+      drain.run();
+      synchronized (counts) {
+        return counts[2];
+      }
+    }, () -> heldLeases(prefix), () -> heldLeases(prefix));
+    return new Scale() {
+      @Override
+      public String target() {
+        return base.target();
+      }
+
+      @Override
+      public long requests() {
+        return base.requests();
+      }
+
+      @Override
+      public long writes() {
+        return base.writes();
+      }
+
+      @Override
+      public int holders() {
+        return base.holders();
+      }
+
+      @Override
+      public int records() {
+        return base.records();
+      }
+
+      @Override
+      public java.util.Map<String, Long> parts() {
+        drain.run();
+        synchronized (counts) {
+          java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+          m.put("leaders", counts[0]);
+          m.put("followers", counts[1]);
+          return m;
+        }
+      }
+    };
   }
 
   @Override
@@ -103,7 +165,9 @@ public final class KubernetesBench extends HarnessBench {
 
   @Override
   public String loadMeasures() {
-    return "requests = HTTP requests to the mock API server's front end";
+    return "two candidates per election, a leader and a follower, each group on a client of its"
+        + " own; requests = HTTP requests to the mock API server's front ends (in brackets: those"
+        + " of the leaders' client and of the followers' client), writes = requests other than GET";
   }
 
   /**
@@ -207,26 +271,58 @@ public final class KubernetesBench extends HarnessBench {
   }
 
   /**
-   * A fleet for a child JVM: {@code n} elections of one candidate each on one backend (ours,
-   * Leases {@code so-<i>}) or one fabric8 client ({@code LeaderElector}s on Leases {@code
-   * sr-<i>}), with the library's default timings (D 15 s, R 10 s, P 2 s).
+   * A fleet for a child JVM: {@code n} elections of two candidates each, with the library's
+   * default timings (D 15 s, R 10 s, P 2 s): first a leader per election on one client (at the
+   * first port of {@code ports}), then, once they all lead, a follower per election on a second
+   * client (at the second port), so that the two groups' requests are counted apart. Ours: a
+   * backend per client (identities {@code scale} and {@code scale-f}, Leases {@code so-<i>});
+   * raw: fabric8 {@code LeaderElector}s (Leases {@code sr-<i>}). {@link Fleet#leading()} counts
+   * the leaders of the first group only, so a follower that took over shows as not ready.
    */
-  static Fleet fleet(String side, int port, int n) {
+  static Fleet fleet(String side, String ports, int n) {
+    String[] p = ports.split(",");
+    int leadersPort = Integer.parseInt(p[0]);
+    int followersPort = Integer.parseInt(p[1]);
     Timings defaults = new Timings(LeaderElection.Builder.DEFAULT_LEASE_DURATION,
         LeaderElection.Builder.DEFAULT_RENEW_DEADLINE, LeaderElection.Builder.DEFAULT_RETRY_PERIOD,
         Duration.ofSeconds(1));
     if (side.equals("ours")) {
-      KubernetesElectionBackend backend = KubernetesElectionBackend.builder()
-          .config(MockApiServer.config(port, 5_000)).build();
-      return Fleet.ofElections(backend, "so-", n);
+      KubernetesElectionBackend leaders = KubernetesElectionBackend.builder()
+          .config(MockApiServer.config(leadersPort, 5_000)).build();
+      KubernetesElectionBackend followers = KubernetesElectionBackend.builder()
+          .config(MockApiServer.config(followersPort, 5_000)).build();
+      Fleet first = Fleet.ofElections(leaders, "so-", n);
+      awaitLeading(first, n);
+      List<LeaderElection> second = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        LeaderElection e = LeaderElection.builder(followers).name("so-" + i)
+            .identity("scale-f").build();
+        second.add(e);
+        e.start();
+      }
+      return new Fleet() {
+        @Override
+        public int leading() {
+          return first.leading();
+        }
+
+        @Override
+        public void close() {
+          second.forEach(LeaderElection::close);
+          followers.close();
+          first.close();
+        }
+      };
     }
-    KubernetesClient client = new KubernetesClientBuilder()
-        .withConfig(MockApiServer.config(port, 5_000)).build();
+    KubernetesClient leadersClient = new KubernetesClientBuilder()
+        .withConfig(MockApiServer.config(leadersPort, 5_000)).build();
+    KubernetesClient followersClient = new KubernetesClientBuilder()
+        .withConfig(MockApiServer.config(followersPort, 5_000)).build();
     List<Candidate> electors = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      electors.add(elector(client, defaults, "sr-" + i, "scale", t -> { }));
+      electors.add(elector(leadersClient, defaults, "sr-" + i, "scale", t -> { }));
     }
-    return new Fleet() {
+    Fleet first = new Fleet() {
       @Override
       public int leading() {
         return (int) electors.stream().filter(Candidate::isLeader).count();
@@ -234,10 +330,35 @@ public final class KubernetesBench extends HarnessBench {
 
       @Override
       public void close() {
-        electors.forEach(Candidate::close);
-        client.close();
       }
     };
+    awaitLeading(first, n);
+    List<Candidate> others = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      others.add(elector(followersClient, defaults, "sr-" + i, "scale-f", t -> { }));
+    }
+    return new Fleet() {
+      @Override
+      public int leading() {
+        return first.leading();
+      }
+
+      @Override
+      public void close() {
+        others.forEach(Candidate::close);
+        electors.forEach(Candidate::close);
+        followersClient.close();
+        leadersClient.close();
+      }
+    };
+  }
+
+  /** Waits up to two minutes for every one of the first group to lead (the child checks again). */
+  private static void awaitLeading(Fleet first, int n) {
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+    while (first.leading() < n && System.nanoTime() - end < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+    }
   }
 
   /** Registered for {@link java.util.ServiceLoader}: store {@code kubernetes}. */
@@ -245,8 +366,7 @@ public final class KubernetesBench extends HarnessBench {
 
     /** The provider. */
     public Provider() {
-      super("kubernetes", KubernetesBench::new, (side, target, n) ->
-          KubernetesBench.fleet(side, Integer.parseInt(target), n));
+      super("kubernetes", KubernetesBench::new, KubernetesBench::fleet);
     }
   }
 }
