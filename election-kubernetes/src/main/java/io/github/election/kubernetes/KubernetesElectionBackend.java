@@ -68,9 +68,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Requests are blocking fabric8 calls, run on a small bounded pool owned by
  * the backend ({@link Builder#ioThreads(int)}), each bounded by a quarter of the election's
- * renew deadline whatever the client's configured timeouts; one watch per Lease name tells the
- * candidates of this backend when the Lease was released or taken over (it starts on a thread
- * of its own, since fabric8 waits for its handshake without a timeout). The backend is
+ * renew deadline whatever the client's configured timeouts; one watch per Lease name hands the
+ * candidates of this backend every version of the Lease, so that a handover waits for no timer
+ * and a follower sends no request while the watch is healthy (it starts on a thread of its own,
+ * since fabric8 waits for its handshake without a timeout). A leader renews with one update at
+ * the version it wrote last. The backend is
  * thread-safe; {@link #close()} stops the pool, the watches and, if the backend made it, the
  * client.
  *

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The backend's {@code LISTEN} on its table's channel, on one connection of its own, held by one
- * thread: every write that changes who holds a row, or releases it, notifies with the election's
- * name, and the candidates of that election run a round at once (rule L2 without waiting for P).
+ * thread: every write of a row notifies with the row as written ({@link Notice}), which the
+ * candidates of that election keep (a follower's poll answers from it while this listener is
+ * healthy, {@link #healthyWithin}), running a round at once when the holder changes or the row
+ * is released (rule L2 without waiting for P).
  *
  * <p><b>Health.</b> After {@code LISTEN} the listener sends itself a probe through the request
  * pool: a pooler in transaction mode (PgBouncer) accepts {@code LISTEN} but never delivers, and

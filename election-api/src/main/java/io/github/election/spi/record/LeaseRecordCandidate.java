@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * operation's budget (R / 2 for a poll, counted from the call, three quarters of R for a
  * release) has passed: its answer could no longer count.
  *
+ * <p><b>Requests.</b> A holder renews with one compare-and-set at the version it wrote last; a
+ * conflict reads and decides once more. Another candidate decides on the record the store's
+ * watch delivered (with its version, {@link RecordStore.Watcher#recordChangedTo}) while the
+ * watch is healthy ({@link RecordStore#watchHealthy()}), sending nothing unless it takes over;
+ * the watch's start, end or a change without a version make the next poll read, and so does an
+ * answer during whose flight the watch delivered another version (their order is unknown). A
+ * {@code LEADING} answer comes only from a write of the round, never from what was known.
+ *
  * <p><b>Expiry.</b> A record counts as expired when this candidate has seen it unchanged (same
  * version, holder and renew time) for its lease duration on the election's ticker, from the
  * moment it first received it; never by comparing the record's times with a wall clock. The
