@@ -10,7 +10,10 @@ import java.time.Instant;
  * follower keeps the record without reading it. Payload ({@link #PAYLOAD}, built by the write
  * statement itself, so it is the committed row):
  *
- * <pre>record:VERSION TRANSITIONS LEASE_MS ACQUIRE_US RENEW_US NAME_LEN HOLDER_LEN PREFERRED_LEN NAMEHOLDERPREFERRED</pre>
+ * <pre>
+ * record:VERSION TRANSITIONS LEASE_MS ACQUIRE_US RENEW_US NAME_LEN HOLDER_LEN PREFERRED_LEN
+ *     NAMEHOLDERPREFERRED (no line break)
+ * </pre>
  *
  * <p>Numbers in decimal, {@code -} for a null; times in microseconds since the epoch (exact, as
  * PostgreSQL stores them); lengths in characters (code points), after which the three texts

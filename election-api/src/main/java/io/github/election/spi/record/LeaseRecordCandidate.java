@@ -124,7 +124,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private long era;
   /** The era in which a request confirmed {@link #known}; -1 when none did. */
   private long knownEra = -1;
-  /** How many versioned changes the watch delivered, and the version of the last ("" if removed). */
+  /** How many versioned changes the watch delivered; the version of the last ("": removed). */
   private long events;
   private String lastEventVersion;
 
