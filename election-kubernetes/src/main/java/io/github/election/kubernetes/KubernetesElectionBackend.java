@@ -68,9 +68,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> Requests are blocking fabric8 calls, run on a small bounded pool owned by
  * the backend ({@link Builder#ioThreads(int)}), each bounded by a quarter of the election's
- * renew deadline whatever the client's configured timeouts; one watch per Lease name tells the
- * candidates of this backend when the Lease was released or taken over (it starts on a thread
- * of its own, since fabric8 waits for its handshake without a timeout). The backend is
+ * renew deadline whatever the client's configured timeouts; one watch per Lease name hands the
+ * candidates of this backend every version of the Lease, so that a handover waits for no timer
+ * and a follower sends no request while the watch is healthy (it starts on a thread of its own,
+ * since fabric8 waits for its handshake without a timeout). A leader renews with one update at
+ * the version it wrote last. The backend is
  * thread-safe; {@link #close()} stops the pool, the watches and, if the backend made it, the
  * client.
  *
@@ -271,11 +273,11 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
   }
 
   /**
-   * The same, for a watch: one whose reconnect interval is at most {@code reconnectMillis}
-   * (0: as configured). fabric8 doubles the interval after each failed reconnect, up to 32
-   * times the first one, with no limit on the attempts; a first interval of P/32 (at least
-   * 10 ms) keeps that growth within the retry period P (or 320 ms), where fabric8's default
-   * (1 s, so up to 32 s) would keep a watch down for half a minute after an outage.
+   * The same, for a watch ({@code reconnectMillis > 0}): one that never reconnects by itself
+   * (fabric8's reconnect limit 0), so that every end of a watch reaches {@link LeaseWatch} and
+   * the candidates read once before they trust a new one; the next poll starts it again. The
+   * reconnect interval is set to at most {@code reconnectMillis} all the same, in case a
+   * configured limit ever lets fabric8 retry.
    */
   NonNamespaceOperation<Lease, LeaseList, Resource<Lease>> leases(int timeoutMillis,
       int reconnectMillis) {
@@ -287,6 +289,9 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
           Integer configured = base.getWatchReconnectInterval();
           if (reconnectMillis > 0 && (configured == null || configured > reconnectMillis)) {
             rc.withWatchReconnectInterval(reconnectMillis);
+          }
+          if (reconnectMillis > 0) {
+            rc.withWatchReconnectLimit(0);
           }
           return client.newClient(rc.build()).adapt(KubernetesClient.class);
         });
@@ -315,17 +320,26 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
    * running; the watch's requests give up after {@code timeoutMillis} and it reconnects at
    * least every {@code reconnectMillis} (the settings of the candidate that started it).
    */
-  void watch(LeaseStore c, int timeoutMillis, int reconnectMillis) {
+  void watch(LeaseStore c, int timeoutMillis, int reconnectMillis, long aliveNanos) {
     LeaseWatch w;
     synchronized (watches) {
       if (closed) {
         return;
       }
       w = watches.computeIfAbsent(c.leaseName(),
-          n -> new LeaseWatch(this, n, timeoutMillis, reconnectMillis));
+          n -> new LeaseWatch(this, n, timeoutMillis, reconnectMillis, aliveNanos));
       w.add(c);
     }
     w.ensureStarted();
+  }
+
+  /** Whether the watch of c's Lease is healthy ({@link LeaseWatch#healthy()}). */
+  boolean watchHealthy(LeaseStore c) {
+    LeaseWatch w;
+    synchronized (watches) {
+      w = watches.get(c.leaseName());
+    }
+    return w != null && w.healthy();
   }
 
   /**

@@ -43,8 +43,11 @@ final class LeaseStore implements RecordStore {
   private final int requestTimeoutMillis;
   private final int watchReconnectMillis;
   private final long leaveBoundNanos;
+  private final long aliveNanos;
   /** The Lease as last read or written: an update keeps its metadata and other fields. */
   private volatile Lease last;
+  /** The Lease as the watch last delivered it, for the same. */
+  private volatile Lease watched;
   private volatile RecordStore.Watcher watcher;
 
   LeaseStore(KubernetesElectionBackend backend, CandidateContext context, String leaseName) {
@@ -59,6 +62,7 @@ final class LeaseStore implements RecordStore {
     this.watchReconnectMillis = (int) Math.max(10, Math.min(Integer.MAX_VALUE,
         TimeUnit.NANOSECONDS.toMillis(s.retryPeriod().toNanos() / 32)));
     this.leaveBoundNanos = Math.max(1, renewNanos / 8);
+    this.aliveNanos = Math.max(1, renewNanos / 2);
   }
 
   /** {@code leaseDurationSeconds} for a lease duration: rounded up to whole seconds. */
@@ -97,9 +101,12 @@ final class LeaseStore implements RecordStore {
 
   @Override
   public CompletionStage<VersionedRecord> update(VersionedRecord current, LeaderRecord next) {
-    // the Lease last read or written is at least as new as current: when its version differs,
-    // the Lease changed since current, and the API server refuses the update with 409 anyway
+    // current is the Lease last read, written or watched: when neither has its version, the
+    // Lease changed since current, and the API server refuses the update with 409 anyway
     Lease known = last;
+    if (known == null || !current.version().equals(versionOf(known))) {
+      known = watched;
+    }
     Lease base = known != null && current.version().equals(versionOf(known))
         ? new LeaseBuilder(known).build()
         : new LeaseBuilder().withNewMetadata().withName(leaseName)
@@ -114,7 +121,13 @@ final class LeaseStore implements RecordStore {
   @Override
   public void watch(RecordStore.Watcher watcher) {
     this.watcher = watcher;
-    backend.watch(this, requestTimeoutMillis, watchReconnectMillis);
+    backend.watch(this, requestTimeoutMillis, watchReconnectMillis, aliveNanos);
+  }
+
+  /** Whether the shared watch of the Lease is healthy ({@link LeaseWatch#healthy()}). */
+  @Override
+  public boolean watchHealthy() {
+    return watcher != null && backend.watchHealthy(this);
   }
 
   /**
@@ -145,11 +158,12 @@ final class LeaseStore implements RecordStore {
     }
     switch (action) {
       case DELETED:
-        w.recordChanged(null);
+        w.recordChangedTo(null);
         break;
       case ADDED:
       case MODIFIED:
-        w.recordChanged(decode(lease).record());
+        watched = lease;
+        w.recordChangedTo(decode(lease));
         break;
       default:
         break;

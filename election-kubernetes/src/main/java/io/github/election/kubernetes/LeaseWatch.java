@@ -14,10 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one watch of a backend on one Lease name, shared by the backend's candidates of that
- * election. It only tells them that the Lease may have changed in a way that matters (each
- * candidate filters); polls stay the source of truth, so a watch that is down costs latency,
- * never safety. Started lazily by the candidates' polls, restarted by them after a failure (at
- * most once a second), closed with its last member or with the backend.
+ * election. It hands each candidate every version of the Lease it delivers; while it is healthy
+ * ({@link #healthy()}: established, not ended since, and an event within half the renew
+ * deadline, which a live holder's renewals every P provide) a follower answers its polls from
+ * those, with no request. It never reconnects by itself (fabric8's reconnect limit is 0): an end
+ * is reported to the candidates as a possible unseen change, and their next poll reads and starts
+ * a new watch (at most once a second), so that no event missed in a gap goes unnoticed.
+ * Compare-and-set writes stay the source of truth for leaders, so a watch that is wrong or down
+ * costs requests and latency, never safety. Closed with its last member or with the backend.
  *
  * <p><b>Starting.</b> fabric8's {@code watch()} blocks until its WebSocket handshake is
  * answered, and no request timeout bounds that handshake: behind an address that accepts TCP
@@ -35,6 +39,7 @@ final class LeaseWatch implements Watcher<Lease> {
   private final String leaseName;
   private final int timeoutMillis;
   private final int reconnectMillis;
+  private final long aliveNanos;
   private final Set<LeaseStore> members = new CopyOnWriteArraySet<>();
   private final Set<Waiter> waiters = new CopyOnWriteArraySet<>();
 
@@ -55,13 +60,29 @@ final class LeaseWatch implements Watcher<Lease> {
   private boolean closed;
   private long retryAt = System.nanoTime();
   private boolean warned;
+  /** When the watch last showed that it delivers: established, or an event. */
+  private long aliveAt;
 
+  /**
+   * @param aliveNanos how long after its last event (or its start) the watch still counts as
+   *     healthy
+   */
   LeaseWatch(KubernetesElectionBackend backend, String leaseName, int timeoutMillis,
-      int reconnectMillis) {
+      int reconnectMillis, long aliveNanos) {
     this.backend = backend;
     this.leaseName = leaseName;
     this.timeoutMillis = timeoutMillis;
     this.reconnectMillis = reconnectMillis;
+    this.aliveNanos = aliveNanos;
+  }
+
+  /**
+   * Whether the watch runs, has not ended since it was established, and delivered an event (or
+   * was established) within the alive bound: a watch on a silent connection stops counting as
+   * healthy once no renewal of the holder has come through for that long.
+   */
+  synchronized boolean healthy() {
+    return handle != null && !closed && System.nanoTime() - aliveAt < aliveNanos;
   }
 
   void add(LeaseStore c) {
@@ -119,6 +140,7 @@ final class LeaseWatch implements Watcher<Lease> {
       keep = !closed;
       if (keep) {
         handle = w;
+        aliveAt = System.nanoTime();
         warned = false;
       }
     }
@@ -154,6 +176,9 @@ final class LeaseWatch implements Watcher<Lease> {
 
   @Override
   public void eventReceived(Action action, Lease lease) {
+    synchronized (this) {
+      aliveAt = System.nanoTime();
+    }
     for (LeaseStore c : members) {
       c.onWatchEvent(action, lease);
     }

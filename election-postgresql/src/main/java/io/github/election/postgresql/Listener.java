@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The backend's {@code LISTEN} on its table's channel, on one connection of its own, held by one
- * thread: every write that changes who holds a row, or releases it, notifies with the election's
- * name, and the candidates of that election run a round at once (rule L2 without waiting for P).
+ * thread: every write of a row notifies with the row as written ({@link Notice}), which the
+ * candidates of that election keep (a follower's poll answers from it while this listener is
+ * healthy, {@link #healthyWithin}), running a round at once when the holder changes or the row
+ * is released (rule L2 without waiting for P).
  *
  * <p><b>Health.</b> After {@code LISTEN} the listener sends itself a probe through the request
  * pool: a pooler in transaction mode (PgBouncer) accepts {@code LISTEN} but never delivers, and
@@ -38,8 +40,12 @@ final class Listener {
   /** After a probe that did not arrive (a pooler that never delivers), try again this rarely. */
   private static final long UNDELIVERED_BACKOFF_NANOS = TimeUnit.MINUTES.toNanos(1);
 
-  /** Tells a candidate's store that its election may have changed. */
+  /** Tells a candidate's store that its election changed, or may have. */
   interface Target {
+    /** A write of the election's row, as written (from a {@link Notice}). */
+    void changedTo(io.github.election.spi.record.VersionedRecord record);
+
+    /** The row may have changed unseen (or a notice without the row arrived). */
     void mayHaveChanged();
   }
 
@@ -61,6 +67,8 @@ final class Listener {
   private boolean saidDown;
   /** Whether the last try found that notifications are not delivered (a pooler). */
   private boolean undelivered;
+  /** When the connection last showed it works: the probe, a notification, a check. */
+  private long aliveAt;
 
   /**
    * @param checkNanos how often to check that the connection still answers
@@ -105,6 +113,22 @@ final class Listener {
   boolean isListening() {
     synchronized (lock) {
       return listening;
+    }
+  }
+
+  /**
+   * Whether notifications arrive now and the connection showed it works (its probe, a
+   * notification, or a check) within {@code boundNanos} and within twice the check interval.
+   */
+  boolean healthyWithin(long boundNanos) {
+    synchronized (lock) {
+      return listening && System.nanoTime() - aliveAt < Math.min(boundNanos, 2 * checkNanos);
+    }
+  }
+
+  private void alive() {
+    synchronized (lock) {
+      aliveAt = System.nanoTime();
     }
   }
 
@@ -159,6 +183,7 @@ final class Listener {
       }
       synchronized (lock) {
         listening = true;
+        aliveAt = System.nanoTime();
         undelivered = false;
         if (saidDown) {
           log.info("listening on {} again: handovers follow notifications at once",
@@ -170,11 +195,13 @@ final class Listener {
       while (!Thread.currentThread().isInterrupted()) {
         PGNotification[] got = pg.getNotifications(checkMillis);
         if (got != null && got.length > 0) {
+          alive();
           dispatch(got);
         } else {
           try (Statement s = c.createStatement()) {
             s.execute("SELECT 1"); // a silent connection fails here, within the network timeout
           }
+          alive();
         }
       }
     } catch (SQLException | RuntimeException e) {
@@ -231,12 +258,28 @@ final class Listener {
     return false;
   }
 
+  /**
+   * Hands each notification to the targets of its election: the row written ({@link Notice}),
+   * or, for a notice with the name alone (an older writer, or a row too long for a payload), a
+   * possible change; one that names no election it can read tells every target.
+   */
   private void dispatch(PGNotification[] got) {
     for (PGNotification n : got) {
-      String election = n.getParameter();
-      Set<Target> set = targets.get(election);
-      if (set != null) {
-        set.forEach(Target::mayHaveChanged);
+      String payload = n.getParameter();
+      Notice notice = Notice.parse(payload);
+      if (notice != null) {
+        Set<Target> set = targets.get(notice.election());
+        if (set != null) {
+          set.forEach(t -> t.changedTo(notice.record()));
+        }
+      } else if (Notice.looksLikeOne(payload)) {
+        log.debug("cannot read the notification '{}': telling every candidate", payload);
+        tellAll();
+      } else {
+        Set<Target> set = targets.get(payload);
+        if (set != null) {
+          set.forEach(Target::mayHaveChanged);
+        }
       }
     }
   }

@@ -177,7 +177,7 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
   @Override
   protected RecordStore open(CandidateContext context) {
     ElectionSettings s = context.settings();
-    return new RowStore(this, s.name(), requestTimeoutNanos(s));
+    return new RowStore(this, s.name(), requestTimeoutNanos(s), s.renewDeadline().toNanos() / 2);
   }
 
   @Override
@@ -216,6 +216,11 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
     if (listener != null) {
       listener.watch(election, target);
     }
+  }
+
+  /** Whether the listener is healthy, having shown it works within {@code boundNanos}. */
+  boolean listenerHealthy(long boundNanos) {
+    return listener != null && listener.healthyWithin(boundNanos);
   }
 
   void unwatch(String election, Listener.Target target) {

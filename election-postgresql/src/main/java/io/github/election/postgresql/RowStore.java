@@ -20,23 +20,29 @@ import java.util.concurrent.CompletionStage;
  * One candidate's row: the record of its election in the backend's table, read and written by
  * single statements that compare the row's {@code version} and set it. The times in the row are
  * the database's ({@code clock_timestamp()}), whatever the candidate sends, so that the fencing
- * function judges expiry on one clock. A write that changes the holder or starts a term notifies
- * the table's channel with the election's name.
+ * function judges expiry on one clock. Every write, renewals included, notifies the table's
+ * channel with the row as written ({@link Notice}): while the backend's {@code LISTEN} is healthy
+ * ({@link #watchHealthy()}), a follower's poll answers from those, with no statement.
  */
 final class RowStore implements RecordStore, Listener.Target {
 
   private final PostgresElectionBackend backend;
   private final String election;
   private final long timeoutNanos;
+  private final long aliveNanos;
   private volatile Watcher watcher;
 
   /**
    * @param timeoutNanos how long each statement may take, from when it is handed to the pool
+   * @param aliveNanos how recently the {@code LISTEN} connection must have shown it works for
+   *     the watch to count as healthy (half the renew deadline)
    */
-  RowStore(PostgresElectionBackend backend, String election, long timeoutNanos) {
+  RowStore(PostgresElectionBackend backend, String election, long timeoutNanos,
+      long aliveNanos) {
     this.backend = backend;
     this.election = election;
     this.timeoutNanos = timeoutNanos;
+    this.aliveNanos = aliveNanos;
   }
 
   @Override
@@ -110,6 +116,7 @@ final class RowStore implements RecordStore, Listener.Target {
       setMillis(ps, 1, next.leaseDuration());
       ps.setString(2, election);
       ps.setLong(3, version);
+      ps.setString(4, t.channel);
     });
   }
 
@@ -125,6 +132,24 @@ final class RowStore implements RecordStore, Listener.Target {
       backend.unwatch(election, this);
       return (Void) null;
     });
+  }
+
+  /**
+   * Whether the backend's {@code LISTEN} is healthy: listening, with its probe delivered, and its
+   * connection checked or a notification received within half the renew deadline (and within
+   * twice the listener's check interval).
+   */
+  @Override
+  public boolean watchHealthy() {
+    return watcher != null && backend.listenerHealthy(aliveNanos);
+  }
+
+  @Override
+  public void changedTo(VersionedRecord record) {
+    Watcher w = watcher;
+    if (w != null) {
+      w.recordChangedTo(record);
+    }
   }
 
   @Override

@@ -52,19 +52,22 @@ final class Table {
     this.select = "SELECT " + prefixed("t.") + ", pg_is_in_recovery()"
         + " OR current_setting('transaction_read_only')::boolean AS read_only"
         + " FROM (SELECT 1) AS one LEFT JOIN " + q + " AS t ON t.name = ?";
+    // every write notifies the channel with the row as written (Notice): the followers keep it
     this.insert = "WITH w AS (INSERT INTO " + q + " (name, " + COLUMNS + ")"
         + " VALUES (?, ?, ?, clock_timestamp(), clock_timestamp(), ?, ?, 1)"
         + " ON CONFLICT (name) DO NOTHING RETURNING name, " + COLUMNS + ")"
-        + " SELECT " + COLUMNS + ", pg_notify(?, w.name) FROM w";
-    // the holder keeps its term: no notification, and a lock that lets a fenced transaction be
-    this.renew = "UPDATE " + q + " SET lease_duration_ms = ?, renew_time = clock_timestamp(),"
-        + " version = version + 1 WHERE name = ? AND version = ? RETURNING " + COLUMNS;
+        + " SELECT " + COLUMNS + ", pg_notify(?, " + Notice.PAYLOAD + ") FROM w";
+    // the holder keeps its term: a lock that lets a fenced transaction be
+    this.renew = "WITH w AS (UPDATE " + q + " SET lease_duration_ms = ?,"
+        + " renew_time = clock_timestamp(), version = version + 1"
+        + " WHERE name = ? AND version = ? RETURNING name, " + COLUMNS + ")"
+        + " SELECT " + COLUMNS + ", pg_notify(?, " + Notice.PAYLOAD + ") FROM w";
     // a release or another change of holder within the term: nobody's new term starts here
     this.release = "WITH w AS (UPDATE " + q + " SET holder = ?, preferred_holder = ?,"
         + " lease_duration_ms = ?,"
         + " acquire_time = clock_timestamp(), renew_time = clock_timestamp(),"
         + " version = version + 1 WHERE name = ? AND version = ? RETURNING name, " + COLUMNS + ")"
-        + " SELECT " + COLUMNS + ", pg_notify(?, w.name) FROM w";
+        + " SELECT " + COLUMNS + ", pg_notify(?, " + Notice.PAYLOAD + ") FROM w";
     // a new term: first the row lock that a fenced transaction's KEY SHARE lock holds up
     // (NOWAIT: the round fails at once rather than wait; the next one tries again)
     this.take = "WITH l AS (SELECT name FROM " + q + " WHERE name = ? AND version = ?"
@@ -72,7 +75,7 @@ final class Table {
         + " lease_duration_ms = ?, acquire_time = clock_timestamp(),"
         + " renew_time = clock_timestamp(), transitions = ?, version = t.version + 1"
         + " FROM l WHERE t.name = l.name RETURNING t.name, " + prefixed("t.") + ")"
-        + " SELECT " + COLUMNS + ", pg_notify(?, w.name) FROM w";
+        + " SELECT " + COLUMNS + ", pg_notify(?, " + Notice.PAYLOAD + ") FROM w";
     this.assertLeader = "SELECT " + function + "(?, ?)";
   }
 

@@ -16,6 +16,9 @@ import io.github.election.postgresql.testing.PostgresServer;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.testing.StoreHarness;
 import io.github.election.testing.Timings;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,11 +29,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -318,6 +324,129 @@ class PostgresBackendTest {
     assertThat(b.isListening()).isFalse();
     c1.resign();
     await().atMost(T.retryPeriod().plus(T.handover())).until(c2::isLeader);
+  }
+
+  /** A data source of the test server that counts the statements prepared on {@code table}. */
+  private static DataSource counting(String table, AtomicInteger statements) {
+    PGSimpleDataSource real = new PGSimpleDataSource();
+    real.setURL(server.jdbcUrl());
+    real.setUser(PostgresServer.USER);
+    real.setPassword(PostgresServer.PASSWORD);
+    InvocationHandler connections = (proxy, method, args) -> {
+      try {
+        Object result = method.invoke(real, args);
+        if (!(result instanceof Connection c)) {
+          return result;
+        }
+        return Proxy.newProxyInstance(Connection.class.getClassLoader(),
+            new Class<?>[] {Connection.class}, (p, m, a) -> {
+              if (m.getName().equals("prepareStatement") && a != null
+                  && a[0] instanceof String sql && sql.contains(" " + table + " ")) {
+                statements.incrementAndGet();
+              }
+              try {
+                return m.invoke(c, a);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    };
+    return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+        new Class<?>[] {DataSource.class}, connections);
+  }
+
+  /**
+   * The notification of every write carries the row as written, exactly as a read gives it
+   * (times to the microsecond, texts of several code points), so a follower may keep it.
+   */
+  @Test
+  void notificationsCarryTheRowAsWritten() throws Exception {
+    PostgresElectionBackend b = backend(PostgresServer.USER, PostgresServer.PASSWORD, "notice_t",
+        true);
+    String name = "pg-\u00fc-\ud83d\ude42-" + UUID.randomUUID().toString().substring(0, 4);
+    List<Notice> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Connection listen = server.connect()) {
+      LeaderElection e = closing(T.applyTo(LeaderElection.builder(b)).name(name)
+          .identity("c-\u00e9\ud83d\ude00").build());
+      e.start();
+      await().atMost(bound(Duration.ofSeconds(1))).until(e::isLeader);
+      try (Statement s = listen.createStatement()) {
+        s.execute("LISTEN notice_t");
+      }
+      org.postgresql.PGConnection pg = listen.unwrap(org.postgresql.PGConnection.class);
+      await().atMost(T.retryPeriod().multipliedBy(4)).until(() -> {
+        for (var n : pg.getNotifications(50)) {
+          Notice notice = Notice.parse(n.getParameter());
+          assertThat(notice).as("notice in %s", n.getParameter()).isNotNull();
+          seen.add(notice);
+        }
+        return !seen.isEmpty(); // a renewal
+      });
+      assertThat(seen.get(seen.size() - 1).record()).isEqualTo(readRow("notice_t", name));
+      e.close(); // the release
+      await().atMost(T.handover()).until(() -> {
+        for (var n : pg.getNotifications(50)) {
+          seen.add(Notice.parse(n.getParameter()));
+        }
+        return seen.get(seen.size() - 1).record().record().holderIdentity() == null;
+      });
+      Notice last = seen.get(seen.size() - 1);
+      assertThat(last.election()).isEqualTo(name);
+      assertThat(last.record()).isEqualTo(readRow("notice_t", name));
+    }
+  }
+
+  private static io.github.election.spi.record.VersionedRecord readRow(String table, String name)
+      throws SQLException {
+    try (Connection c = server.connect(); PreparedStatement ps = c.prepareStatement(
+        "SELECT holder, lease_duration_ms, acquire_time, renew_time, transitions,"
+            + " preferred_holder, version FROM " + table + " WHERE name = ?")) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        return RowStore.decode(rs);
+      }
+    }
+  }
+
+  /**
+   * What a round costs the database at steady state (issue 16): a follower whose backend
+   * listens sends no statement (its polls answer from the rows the notifications carry, every
+   * renewal included), and a leader renews with one statement per retry period P. A backend
+   * test rather than a kit rule: "no statement" is a cost, not a leadership guarantee.
+   */
+  @Test
+  void aListeningFollowerSendsNoStatementAndALeaderOnePerRetryPeriod() {
+    AtomicInteger leaderStatements = new AtomicInteger();
+    AtomicInteger followerStatements = new AtomicInteger();
+    PostgresElectionBackend a = closing(PostgresElectionBackend.builder()
+        .dataSource(counting("cost", leaderStatements)).table("cost").build());
+    PostgresElectionBackend b = closing(PostgresElectionBackend.builder()
+        .dataSource(counting("cost", followerStatements)).table("cost").build());
+    LeaderElection c1 = candidate(a, "c1");
+    await().atMost(bound(Duration.ofSeconds(1))).until(c1::isLeader);
+    LeaderElection c2 = candidate(b, "c2");
+    await().atMost(bound(Duration.ofSeconds(1)))
+        .until(() -> c2.state() == LeadershipState.FOLLOWER && b.isListening());
+    Duration p = T.retryPeriod();
+    // past the follower's first read after its LISTEN started
+    await().pollDelay(p.multipliedBy(4)).atMost(p.multipliedBy(5)).until(() -> true);
+    leaderStatements.set(0);
+    followerStatements.set(0);
+    long t0 = System.nanoTime();
+    // a measurement window of 20 retry periods, not a wait for a condition
+    await().pollDelay(p.multipliedBy(20)).atMost(p.multipliedBy(21)).until(() -> true);
+    int follower = followerStatements.get();
+    int leader = leaderStatements.get();
+    double periods = (System.nanoTime() - t0) / (double) p.toNanos();
+    assertThat(c1.isLeader()).isTrue();
+    assertThat(c2.state()).isEqualTo(LeadershipState.FOLLOWER);
+    assertThat(follower).as("statements of the follower in %.1f periods", periods).isZero();
+    assertThat((double) leader).as("statements of the leader in %.1f periods", periods)
+        .isBetween(periods * 0.6, periods + 1);
   }
 
   /**

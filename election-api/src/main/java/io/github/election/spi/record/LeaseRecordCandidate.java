@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * operation's budget (R / 2 for a poll, counted from the call, three quarters of R for a
  * release) has passed: its answer could no longer count.
  *
+ * <p><b>Requests.</b> A holder renews with one compare-and-set at the version it wrote last; a
+ * conflict reads and decides once more. Another candidate decides on the record the store's
+ * watch delivered (with its version, {@link RecordStore.Watcher#recordChangedTo}) while the
+ * watch is healthy ({@link RecordStore#watchHealthy()}), sending nothing unless it takes over;
+ * the watch's start, end or a change without a version make the next poll read, and so does an
+ * answer during whose flight the watch delivered another version (their order is unknown). A
+ * {@code LEADING} answer comes only from a write of the round, never from what was known.
+ *
  * <p><b>Expiry.</b> A record counts as expired when this candidate has seen it unchanged (same
  * version, holder and renew time) for its lease duration on the election's ticker, from the
  * moment it first received it; never by comparing the record's times with a wall clock. The
@@ -106,6 +114,19 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
   private VersionedRecord ownWrite;
   /** The version of the record this candidate last wrote to hand over to another; or null. */
   private String handedOverVersion;
+  /**
+   * The record as last known (read, written, or delivered by the watch with its version); empty
+   * when known to be absent; null when unknown. Trusted instead of a read only in the watch era
+   * it was confirmed in ({@link #knownEra}), and while the store's watch is healthy.
+   */
+  private Optional<VersionedRecord> known;
+  /** Grows whenever the watch started, ended, or told of a change without its version. */
+  private long era;
+  /** The era in which a request confirmed {@link #known}; -1 when none did. */
+  private long knownEra = -1;
+  /** How many versioned changes the watch delivered; the version of the last ("": removed). */
+  private long events;
+  private String lastEventVersion;
 
   /**
    * @param clock the wall clock for the record's acquire and renew times only
@@ -194,7 +215,10 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
 
   // ------------------------------------------------------------------ store notifications
 
-  /** The store saw the record change: tells the engine when it changes who holds it or how. */
+  /**
+   * The store saw the record change, without its version: the next poll reads. Tells the engine
+   * when it changes who holds it or how.
+   */
   @Override
   public void recordChanged(LeaderRecord record) {
     boolean tell;
@@ -202,17 +226,60 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       if (leaving) {
         return;
       }
-      tell = record == null || !seen || !Objects.equals(record.holderIdentity(), seenHolder)
-          || !Objects.equals(record.leaseDuration(), seenDuration)
-          || record.leaderTransitions() != seenTransitions;
+      era++;
+      tell = matters(record);
     }
     if (tell) {
       context.changed();
     }
   }
 
+  /**
+   * The watch delivered the record with its version: it becomes the known record (trusted if the
+   * one before it was), and its expiry clock restarts now if it changed. Tells the engine when it
+   * changes who holds it or how.
+   */
+  @Override
+  public void recordChangedTo(VersionedRecord current) {
+    boolean tell;
+    synchronized (this) {
+      if (leaving) {
+        return;
+      }
+      tell = matters(current == null ? null : current.record());
+      events++;
+      lastEventVersion = current == null ? "" : current.version();
+      known = Optional.ofNullable(current);
+      if (current != null) {
+        observe(current, ticker.read());
+      }
+    }
+    if (tell) {
+      context.changed();
+    }
+  }
+
+  /** Holds this. Whether a change to {@code record} changes who holds it or how. */
+  private boolean matters(LeaderRecord record) {
+    return record == null || !seen || !Objects.equals(record.holderIdentity(), seenHolder)
+        || !Objects.equals(record.leaseDuration(), seenDuration)
+        || record.leaderTransitions() != seenTransitions;
+  }
+
+  /** The watch started, ended or restarted: the next poll reads, and the engine polls now. */
   @Override
   public void recordMayHaveChanged() {
+    synchronized (this) {
+      if (leaving) {
+        return;
+      }
+      era++;
+    }
+    context.changed();
+  }
+
+  /** The lease a follower waits for ran out by its clock: the engine polls now. */
+  private void wake() {
     synchronized (this) {
       if (leaving) {
         return;
@@ -263,9 +330,12 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     });
   }
 
-  /** Up to two rounds: a write that lost a race (a conflict) is followed by one more round. */
+  /**
+   * Up to two rounds: a write that lost a race (a conflict) is followed by one more round, which
+   * reads the record.
+   */
   private CompletionStage<Observation> attempt(long start, int attempt) {
-    return round(start).thenCompose(o -> {
+    return round(start, attempt == 0).thenCompose(o -> {
       if (o != null) {
         return CompletableFuture.completedFuture(o);
       }
@@ -277,10 +347,25 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     });
   }
 
-  /** One read-decide-write round; null when the write lost a race and a new round may win. */
-  private CompletionStage<Observation> round(long start) {
+  /**
+   * One read-decide-write round; null when the write lost a race and a new round may win. The
+   * record it decides on is, when {@code mayUseKnown}: for a holder, the record as it last wrote
+   * it (client-go's optimistic renewal: one compare-and-set, a conflict reads); for the others,
+   * what the healthy watch last delivered; else a read. Only a write of this round makes it lead.
+   */
+  private CompletionStage<Observation> round(long start, boolean mayUseKnown) {
     long deadline = start + pollBudgetNanos;
-    return get(deadline).thenCompose(found -> {
+    Optional<VersionedRecord> given = null;
+    synchronized (this) {
+      if (mayUseKnown && ownWrite != null) {
+        given = Optional.of(ownWrite);
+      } else if (mayUseKnown && known != null && knownEra == era && store.watchHealthy()) {
+        given = known;
+      }
+    }
+    CompletionStage<Optional<VersionedRecord>> decideOn = given != null
+        ? CompletableFuture.completedFuture(given) : get(deadline);
+    return decideOn.thenCompose(found -> {
       long now = ticker.read();
       if (found.isEmpty()) {
         long transitions;
@@ -293,7 +378,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
         }
         Instant wall = clock.instant();
         LeaderRecord fresh = new LeaderRecord(identity, leaseDuration, wall, wall, transitions);
-        return unlessConflict(send("create", deadline, () -> store.create(fresh)))
+        return unlessConflict(write("create", deadline, () -> store.create(fresh)))
             .thenApply(created -> created == null ? null : won(created, start));
       }
       VersionedRecord current = found.get();
@@ -340,7 +425,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
               record.leaderTransitions())
           : new LeaderRecord(identity, leaseDuration, wall, wall,
               record.leaderTransitions() + 1);
-      return unlessConflict(send("update", deadline, () -> store.update(current, next)))
+      return unlessConflict(write("update", deadline, () -> store.update(current, next)))
           .thenApply(updated -> updated == null ? null : won(updated, start));
     });
   }
@@ -407,7 +492,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
               current.record().leaderTransitions())
           : new LeaderRecord(null, timeout, wall, wall, current.record().leaderTransitions(),
               successor);
-      return unlessConflict(send("update", deadline, () -> store.update(current, free)))
+      return unlessConflict(write("update", deadline, () -> store.update(current, free)))
           .thenCompose(updated -> {
             if (updated != null) {
               synchronized (this) {
@@ -470,8 +555,41 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
 
   // ------------------------------------------------------------------ requests
 
+  /** Reads the record; the answer becomes the known record. */
   private CompletionStage<Optional<VersionedRecord>> get(long deadline) {
-    return send("get", deadline, store::get);
+    return tracked(() -> send("get", deadline, store::get), found -> found);
+  }
+
+  /** Writes the record; the record written becomes the known one. */
+  private CompletionStage<VersionedRecord> write(String what, long deadline,
+      Supplier<CompletionStage<VersionedRecord>> request) {
+    return tracked(() -> send(what, deadline, request), Optional::of);
+  }
+
+  /**
+   * Keeps the answer of a request as the known record; trusted only if the watch was healthy
+   * when the request was sent, stayed in the same era until the answer, and delivered no other
+   * version meanwhile (whose order against the answer is unknown).
+   */
+  private <T> CompletionStage<T> tracked(Supplier<CompletionStage<T>> request,
+      java.util.function.Function<T, Optional<VersionedRecord>> record) {
+    long sentEra;
+    long sentEvents;
+    boolean healthy = store.watchHealthy();
+    synchronized (this) {
+      sentEra = era;
+      sentEvents = events;
+    }
+    return request.get().thenApply(answer -> {
+      Optional<VersionedRecord> r = record.apply(answer);
+      synchronized (this) {
+        boolean inOrder = events == sentEvents || Objects.equals(lastEventVersion,
+            r.map(VersionedRecord::version).orElse(""));
+        known = r;
+        knownEra = healthy && era == sentEra && inOrder ? era : -1;
+      }
+      return answer;
+    });
   }
 
   /** Sends a request unless the operation's budget has passed. */
@@ -494,6 +612,10 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
       Throwable cause = unwrap(error);
       if (cause instanceof RecordConflictException) {
         lastConflict = cause.getMessage();
+        synchronized (this) {
+          knownEra = -1; // the record changed since it was known: read it
+          ownWrite = null;
+        }
         return null;
       }
       throw new CompletionException(cause);
@@ -541,7 +663,7 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
     if (leaving) {
       return;
     }
-    wakeUp = alarm.schedule(this::recordMayHaveChanged, nanos);
+    wakeUp = alarm.schedule(this::wake, nanos);
   }
 
   /** Holds this. */

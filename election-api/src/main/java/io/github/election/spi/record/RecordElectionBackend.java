@@ -38,11 +38,15 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p><b>Algorithm.</b> A candidate reads the record each round. It acquires the record when
+ * <p><b>Algorithm.</b> A candidate decides each round on the record: a holder on the record as
+ * it wrote it last (client-go's optimistic renewal: one compare-and-set per renewal, a conflict
+ * reads and decides again); another candidate on what the store's watch last delivered while
+ * that watch is healthy ({@link RecordStore#watchHealthy()}: no request at all), else on a read.
+ * Only a write of the round makes it lead. It acquires the record when
  * there is none, when nobody holds it, or when it has seen the same record (version, holder,
  * renew time) unchanged for the record's lease duration on the election's monotonic ticker,
  * whatever the record's wall-clock times say; it renews the record while it holds it; every
- * write is a compare-and-set at the version read. The term is {@code leaderTransitions + 1},
+ * write is a compare-and-set at the version decided on. The term is {@code leaderTransitions + 1},
  * and {@code leaderTransitions} grows with every acquisition by a candidate that did not hold
  * the record without interruption. Leaving or resigning releases as client-go does: no holder,
  * a lease duration of one second, so that the others take over at once; the engine then holds

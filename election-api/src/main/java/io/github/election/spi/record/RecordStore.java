@@ -54,10 +54,26 @@ public interface RecordStore {
    * round of the candidate (so a store restarts here a watch that ended), never after {@link
    * #leave}. The store tells the watcher of each change it sees; the candidate decides which
    * changes matter (a new holder, a release) and has the engine poll at once for those, so a
-   * handover waits for no timer. Without a watch (the default), handovers wait for the retry
-   * period. Returns at once.
+   * handover waits for no timer; while the watch is healthy ({@link #watchHealthy()}) a
+   * follower's poll answers from what it delivered, with no request. Without a watch (the
+   * default), handovers wait for the retry period and every poll reads. Returns at once.
    */
   default void watch(Watcher watcher) {
+  }
+
+  /**
+   * Whether the watch ({@link #watch}) is healthy now, so that the candidate may answer a
+   * follower's poll from what the watch last delivered instead of reading the record: the watch
+   * is established, has had no error since, and has shown within the store's own bound (at most
+   * half the renew deadline R) that it still delivers (an event, or a check of its connection).
+   * A store that says {@code true} promises that every change of the record since the watch was
+   * established reaches {@link Watcher#recordChangedTo} with its version, in the store's order,
+   * and that a watch that ends or starts again calls {@link Watcher#recordMayHaveChanged} (after
+   * which the candidate reads once before it trusts the watch again). By default {@code false}:
+   * every poll reads. Returns at once, does no I/O; any thread.
+   */
+  default boolean watchHealthy() {
+    return false;
   }
 
   /**
@@ -76,11 +92,24 @@ public interface RecordStore {
   interface Watcher {
 
     /**
-     * The store shows the record changed.
+     * The store shows the record changed, without its version: the candidate cannot keep it as
+     * the current record, and reads again at its next poll.
      *
      * @param record the record now, or null when it was removed
      */
     void recordChanged(LeaderRecord record);
+
+    /**
+     * The store shows the record changed, with its version (a watch event that carries the
+     * whole record): the candidate keeps it as the current record while {@link #watchHealthy()}
+     * holds. A store calls this (rather than {@link #recordChanged}) for each change, in the
+     * store's order. By default: {@link #recordChanged} with the record.
+     *
+     * @param current the record now with its version, or null when it was removed
+     */
+    default void recordChangedTo(VersionedRecord current) {
+      recordChanged(current == null ? null : current.record());
+    }
 
     /** The record may have changed unseen: a watch started, restarted or ended. */
     void recordMayHaveChanged();

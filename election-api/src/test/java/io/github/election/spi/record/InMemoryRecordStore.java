@@ -13,7 +13,9 @@ import java.util.function.Supplier;
  * of the generic candidate's tests. Requests answer at once, unless the test holds them ({@link
  * #hold}) or makes them fail ({@link #failWith}); {@link #beforeWrite} runs a concurrent writer's
  * step between a candidate's read and its write. Every write is shown to the watchers of every
- * candidate, after it is done, as a store's watch would.
+ * candidate, with its version, after it is done, as a store's watch would; the watch counts as
+ * healthy ({@link #watchHealthy()}) only once the test says so ({@link #healthy}), and can be
+ * broken and restored ({@link #breakWatch}, {@link #restoreWatch}).
  */
 final class InMemoryRecordStore implements RecordStore {
 
@@ -28,6 +30,8 @@ final class InMemoryRecordStore implements RecordStore {
   volatile Watcher watcher;
   private final java.util.Set<Watcher> watchers = new CopyOnWriteArraySet<>();
   volatile CompletionStage<Void> leftWith;
+  /** What {@link #watchHealthy()} answers. */
+  volatile boolean healthy;
 
   /** Every watcher the candidates registered. */
   java.util.Set<Watcher> watchers() {
@@ -38,9 +42,31 @@ final class InMemoryRecordStore implements RecordStore {
   VersionedRecord put(LeaderRecord record) {
     VersionedRecord written = write(record);
     for (Watcher w : watchers) {
-      w.recordChanged(record);
+      w.recordChangedTo(written);
     }
     return written;
+  }
+
+  /** Writes a record as another candidate would, unseen by the watch (it is down, say). */
+  VersionedRecord putUnseen(LeaderRecord record) {
+    return write(record);
+  }
+
+  /** The watch ends: not healthy, and the watchers are told the record may change unseen. */
+  void breakWatch() {
+    healthy = false;
+    watchers.forEach(Watcher::recordMayHaveChanged);
+  }
+
+  /** The watch is established again: healthy, and the watchers are told. */
+  void restoreWatch() {
+    healthy = true;
+    watchers.forEach(Watcher::recordMayHaveChanged);
+  }
+
+  @Override
+  public boolean watchHealthy() {
+    return healthy;
   }
 
   private synchronized VersionedRecord write(LeaderRecord record) {
@@ -138,7 +164,7 @@ final class InMemoryRecordStore implements RecordStore {
         }
         if (value instanceof VersionedRecord) {
           for (Watcher w : watchers) {
-            w.recordChanged(((VersionedRecord) value).record());
+            w.recordChangedTo((VersionedRecord) value);
           }
         }
         answer.complete(value);

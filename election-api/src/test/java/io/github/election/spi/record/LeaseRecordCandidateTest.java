@@ -413,6 +413,196 @@ class LeaseRecordCandidateTest {
     assertThat(context.changes).as("the watch restarted").hasValue(4);
   }
 
+  // ------------------------------------------------------------------ requests per round
+
+  /** The requests sent since {@code from} (an index into the store's list). */
+  private List<String> requestsSince(int from) {
+    List<String> all = store.requests();
+    return all.subList(from, all.size());
+  }
+
+  @Test
+  void aFollowerWithAHealthyWatchSendsNoRequestPerPoll() {
+    store.healthy = true;
+    Instant t0 = wall.get();
+    store.put(held("other", 0, t0));
+    LeaseRecordCandidate me = candidate("me");
+    assertThat(now(me.poll())).isEqualTo(Observation.following("other", 1));
+    assertThat(store.requests()).as("the first poll reads").containsExactly("get");
+    for (int i = 1; i <= 20; i++) { // 40 s: longer than D, kept alive by the renewals seen
+      advance(P);
+      store.put(new LeaderRecord("other", D, t0, t0.plusSeconds(2L * i), 0)); // a renewal
+      assertThat(now(me.poll())).isEqualTo(Observation.following("other", 1));
+    }
+    assertThat(store.requests()).as("no request while the watch is healthy")
+        .containsExactly("get");
+    store.put(held("third", 1, t0)); // a takeover, delivered by the watch
+    assertThat(now(me.poll())).isEqualTo(Observation.following("third", 2));
+    assertThat(store.requests()).containsExactly("get");
+  }
+
+  @Test
+  void aFollowerWithAHealthyWatchWritesOnceTheLeaseRanOutByItsOwnClock() {
+    store.healthy = true;
+    store.put(held("other", 4, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    advance(D.minusNanos(1));
+    assertThat(now(me.poll())).isEqualTo(Observation.following("other", 5));
+    assertThat(store.requests()).containsExactly("get");
+    advance(Duration.ofNanos(1));
+    assertThat(now(me.poll())).as("L3: the dead holder's lease ran out by this clock")
+        .isEqualTo(Observation.leading(6));
+    assertThat(store.requests()).as("a takeover at the version the watch showed, no read")
+        .containsExactly("get", "update");
+  }
+
+  @Test
+  void aTakeoverFromTheWatchedRecordThatLostARaceReadsAndFollows() {
+    store.healthy = true;
+    store.put(held("other", 4, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    advance(D);
+    store.beforeWrite = () -> store.putUnseen(held("third", 5, wall.get()));
+    assertThat(now(me.poll())).isEqualTo(Observation.following("third", 6));
+    assertThat(store.requests()).containsExactly("get", "update", "get");
+    advance(P);
+    assertThat(now(me.poll())).as("the read was taken while the watch was healthy")
+        .isEqualTo(Observation.following("third", 6));
+    assertThat(store.requests()).containsExactly("get", "update", "get");
+  }
+
+  @Test
+  void aFollowerWhoseWatchBrokeReadsAtEveryPoll() {
+    store.healthy = true;
+    store.put(held("other", 0, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    int changes = context.changes.get();
+    store.breakWatch();
+    assertThat(context.changes).as("the engine polls at once").hasValue(changes + 1);
+    for (int i = 0; i < 3; i++) {
+      advance(P);
+      assertThat(now(me.poll())).isEqualTo(Observation.following("other", 1));
+    }
+    assertThat(store.requests()).containsExactly("get", "get", "get", "get");
+  }
+
+  @Test
+  void aFollowerThatMissedEventsWhileTheWatchWasDownReadsOnceAfterItCameBack() {
+    store.healthy = true;
+    store.put(held("other", 0, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    store.breakWatch();
+    store.putUnseen(held("third", 1, wall.get())); // a handover in the gap
+    store.restoreWatch();
+    advance(P);
+    assertThat(now(me.poll())).as("the change in the gap is seen")
+        .isEqualTo(Observation.following("third", 2));
+    assertThat(store.requests()).containsExactly("get", "get");
+    for (int i = 0; i < 3; i++) {
+      advance(P);
+      assertThat(now(me.poll())).isEqualTo(Observation.following("third", 2));
+    }
+    assertThat(store.requests()).as("one read after the watch came back, then none")
+        .containsExactly("get", "get");
+  }
+
+  @Test
+  void aReadWhoseAnswerMayBeOlderThanAnEventIsNotTrusted() {
+    store.healthy = true;
+    store.put(held("other", 0, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    store.breakWatch();
+    store.restoreWatch();
+    store.hold();
+    CompletionStage<Observation> poll = me.poll(); // reads: the watch restarted
+    store.put(held("third", 1, wall.get())); // an event while the read is under way
+    store.putUnseen(held("fourth", 2, wall.get())); // the answer is of another version
+    store.proceed();
+    assertThat(now(poll)).isEqualTo(Observation.following("fourth", 3));
+    advance(P);
+    now(me.poll());
+    assertThat(store.requests()).as("which of event and answer is newer is unknown: read again")
+        .containsExactly("get", "get", "get");
+    advance(P);
+    now(me.poll());
+    assertThat(store.requests()).containsExactly("get", "get", "get");
+  }
+
+  @Test
+  void aVersionlessChangeMakesTheNextPollRead() {
+    store.healthy = true;
+    store.put(held("other", 0, wall.get()));
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    me.recordChanged(held("third", 1, wall.get()));
+    advance(P);
+    now(me.poll());
+    assertThat(store.requests()).containsExactly("get", "get");
+  }
+
+  @Test
+  void aLeaderRenewsWithExactlyOneWrite() {
+    LeaseRecordCandidate me = candidate("me"); // no watch at all: the write itself is the check
+    assertThat(now(me.poll())).isEqualTo(Observation.leading(1));
+    for (int i = 0; i < 5; i++) {
+      int before = store.requests().size();
+      advance(P);
+      assertThat(now(me.poll())).isEqualTo(Observation.leading(1));
+      assertThat(requestsSince(before)).as("renewal %s", i).containsExactly("update");
+    }
+    assertThat(store.record().leaderTransitions()).isZero();
+  }
+
+  @Test
+  void aLeaderNeverAnswersFromItsWatch() {
+    store.healthy = true;
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    advance(P);
+    int before = store.requests().size();
+    store.failWith = new IllegalStateException("no answer");
+    assertThatThrownBy(() -> me.poll().toCompletableFuture().get())
+        .as("S2: only a write of this round confirms a leader").hasRootCauseMessage("no answer");
+    assertThat(requestsSince(before)).containsExactly("update");
+  }
+
+  @Test
+  void aRenewalThatLostARaceReadsAndFollowsTheWinner() {
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    store.put(held("other", 1, wall.get())); // took over (the lease ran out while it stalled)
+    advance(P);
+    int before = store.requests().size();
+    assertThat(now(me.poll())).isEqualTo(Observation.following("other", 2));
+    assertThat(requestsSince(before)).containsExactly("update", "get");
+    advance(P);
+    before = store.requests().size();
+    now(me.poll());
+    assertThat(requestsSince(before)).as("a follower without a healthy watch reads")
+        .containsExactly("get");
+  }
+
+  @Test
+  void aRenewalThatLostARaceToAWriteKeepingItsNameRenewsAtTheVersionRead() {
+    LeaseRecordCandidate me = candidate("me");
+    now(me.poll());
+    Instant t0 = wall.get();
+    store.put(held("me", 0, t0)); // another writer touched the record, keeping the holder
+    advance(P);
+    int before = store.requests().size();
+    assertThat(now(me.poll())).as("same period, same term").isEqualTo(Observation.leading(1));
+    assertThat(requestsSince(before)).containsExactly("update", "get", "update");
+    advance(P);
+    before = store.requests().size();
+    now(me.poll());
+    assertThat(requestsSince(before)).containsExactly("update");
+  }
+
   // ------------------------------------------------------------------ the adapter
 
   @Test

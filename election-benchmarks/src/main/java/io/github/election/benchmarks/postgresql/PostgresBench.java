@@ -141,8 +141,11 @@ public final class PostgresBench extends HarnessBench {
 
   @Override
   public String loadMeasures() {
-    return "requests = transactions committed or rolled back, writes = rows inserted, updated"
-        + " or deleted (pg_stat_database); holding = pg_stat_activity by application_name";
+    return "ours: a leader and a follower per election on one backend, Spring: one candidate per"
+        + " election; requests = transactions committed or rolled back, writes = rows inserted,"
+        + " updated or deleted (pg_stat_database), so requests less writes counts the"
+        + " transactions that wrote nothing (reads, checks); holding = pg_stat_activity by"
+        + " application_name";
   }
 
   /**
@@ -226,10 +229,12 @@ public final class PostgresBench extends HarnessBench {
   }
 
   /**
-   * A fleet for a child JVM: {@code n} elections of one candidate each, on one backend (ours:
-   * table {@value #SCALE_TABLE}, its default pool) or one Spring client (a HikariCP pool of its
-   * default size, region {@value #SCALE_REGION}, lock TTL the default D of 15 s), with the
-   * library's default timings (D 15 s, R 10 s, P 2 s).
+   * A fleet for a child JVM, with the library's default timings (D 15 s, R 10 s, P 2 s). Ours:
+   * {@code n} elections of two candidates each on one backend (table {@value #SCALE_TABLE}, its
+   * default pool): first a leader per election, then, once they all lead, a follower per
+   * election ({@link Fleet#leading()} counts the first group only). Spring: one candidate per
+   * election on one client (a HikariCP pool of its default size, region {@value #SCALE_REGION},
+   * lock TTL the default D of 15 s).
    */
   static Fleet fleet(String side, String address, int n) {
     String url = jdbcUrl(address);
@@ -237,7 +242,38 @@ public final class PostgresBench extends HarnessBench {
       PostgresElectionBackend backend = PostgresElectionBackend.builder().url(url)
           .user(PostgresServer.USER).password(PostgresServer.PASSWORD).table(SCALE_TABLE)
           .build();
-      return Fleet.ofElections(backend, "e-", n);
+      List<LeaderElection> leaders = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        LeaderElection e = LeaderElection.builder(backend).name("e-" + i).identity("scale")
+            .build();
+        leaders.add(e);
+        e.start();
+      }
+      long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (leaders.stream().filter(LeaderElection::isLeader).count() < n
+          && System.nanoTime() - end < 0) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      List<LeaderElection> followers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        LeaderElection e = LeaderElection.builder(backend).name("e-" + i).identity("scale-f")
+            .build();
+        followers.add(e);
+        e.start();
+      }
+      return new Fleet() {
+        @Override
+        public int leading() {
+          return (int) leaders.stream().filter(LeaderElection::isLeader).count();
+        }
+
+        @Override
+        public void close() {
+          followers.forEach(LeaderElection::close);
+          leaders.forEach(LeaderElection::close);
+          backend.close();
+        }
+      };
     }
     SpringLocks locks = new SpringLocks(url, 0, LeaderElection.Builder.DEFAULT_LEASE_DURATION,
         SCALE_REGION);

@@ -119,6 +119,14 @@ public final class MockApiServer implements AutoCloseable {
 
     /** The paths (with query) of the requests this front end received since the last call. */
     public List<String> takeRequestPaths() {
+      return takeRequests().stream().map(r -> r.substring(r.indexOf(' ') + 1)).toList();
+    }
+
+    /**
+     * The requests this front end received since the last call, each as its method and path
+     * (with query), such as {@code PUT /apis/coordination.k8s.io/v1/namespaces/x/leases/jobs}.
+     */
+    public List<String> takeRequests() {
       KubernetesMockServer s;
       synchronized (MockApiServer.this) {
         s = server;
@@ -130,7 +138,7 @@ public final class MockApiServer implements AutoCloseable {
       try {
         for (var r = s.takeRequest(1, TimeUnit.MILLISECONDS); r != null;
             r = s.takeRequest(1, TimeUnit.MILLISECONDS)) {
-          out.add(r.getPath());
+          out.add(r.getMethod() + " " + r.getPath());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
