@@ -98,6 +98,7 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
 
   /** How long {@link #inspect} waits for the API server. */
   private static final int INSPECT_TIMEOUT_MILLIS = 5000;
+  private final LeaseRoster roster = new LeaseRoster(this);
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -180,6 +181,15 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
    * @return a stage failed with {@link IllegalArgumentException} for a name that cannot name a
    *     Lease, or with the client's error when the API server cannot be read
    */
+  /**
+   * The candidates of priority above 0: a Lease each, labelled {@code
+   * election.github.io/candidate-of} (docs/CONTROL.md).
+   */
+  @Override
+  protected io.github.election.spi.record.CandidateRoster roster() {
+    return roster;
+  }
+
   @Override
   protected CompletionStage<Optional<LeaderRecord>> peek(String election) {
     String lease = leaseName(election);
