@@ -99,6 +99,9 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
   /** How long {@link #inspect} waits for the API server. */
   private static final int INSPECT_TIMEOUT_MILLIS = 5000;
   private final LeaseRoster roster = new LeaseRoster(this);
+  /** The API server refused spec.strategy / spec.preferredHolder once (422): annotation only. */
+  private final java.util.concurrent.atomic.AtomicBoolean specPreferenceRefused =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -256,6 +259,21 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
 
   boolean isClosed() {
     return closed;
+  }
+
+  /** Whether the API server refused {@code spec.strategy} and {@code spec.preferredHolder}. */
+  boolean specPreferenceRefused() {
+    return specPreferenceRefused.get();
+  }
+
+  /** The API server refused them: from now on the annotation alone names a preferred holder. */
+  void refuseSpecPreference(KubernetesClientException e) {
+    if (specPreferenceRefused.compareAndSet(false, true)) {
+      log.info("{}: the API server refuses spec.strategy/spec.preferredHolder of Leases ({}); "
+          + "naming preferred holders by the annotation {} only", label,
+          e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage(),
+          LeaseStore.PREFERRED_HOLDER);
+    }
   }
 
   String label() {
