@@ -138,7 +138,10 @@ public interface LeaderElection extends AutoCloseable {
    * LEADER} at once (listeners are told), its leader work is interrupted and awaited for up to
    * the drain timeout, and only then is the lease released in the store, so that another open
    * candidate takes over. This candidate does not win again before the others had the chance.
-   * Blocks the caller until the store answered or the renew deadline passed.
+   * When the store lists candidates of a higher priority ({@link Builder#priority}), the open
+   * candidate of the highest priority is named as the successor, as {@link #resign(String)}
+   * does: reading that list costs one round trip before the release. Blocks the caller until
+   * the store answered or the renew deadline passed.
    *
    * @throws IllegalStateException if not started, or closed
    */
