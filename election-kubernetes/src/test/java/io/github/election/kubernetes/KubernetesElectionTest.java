@@ -354,11 +354,14 @@ class KubernetesElectionTest {
     Lease l = lease();
     l.getSpec().setStrategy("OldestEmulationVersion");
     direct.leases().inNamespace(MockApiServer.NAMESPACE).resource(l).update();
-    long term = a.term();
     await().atMost(Duration.ofSeconds(5))
         .until(() -> !lease().getSpec().getRenewTime().equals(l.getSpec().getRenewTime()));
-    assertThat(lease().getSpec().getStrategy()).isEqualTo("OldestEmulationVersion");
-    assertThat(a.term()).isEqualTo(term);
+    assertThat(lease().getSpec().getStrategy()).as("after a renewal")
+        .isEqualTo("OldestEmulationVersion");
+    a.resign("nobody");
+    assertThat(lease().getSpec().getStrategy()).as("after a handover")
+        .isEqualTo("OldestEmulationVersion");
+    assertThat(lease().getSpec().getPreferredHolder()).isEqualTo("nobody");
   }
 
   /**
