@@ -358,6 +358,7 @@ class KubernetesElectionTest {
         .until(() -> !lease().getSpec().getRenewTime().equals(l.getSpec().getRenewTime()));
     assertThat(lease().getSpec().getStrategy()).as("after a renewal")
         .isEqualTo("OldestEmulationVersion");
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
     a.resign("nobody");
     assertThat(lease().getSpec().getStrategy()).as("after a handover")
         .isEqualTo("OldestEmulationVersion");
