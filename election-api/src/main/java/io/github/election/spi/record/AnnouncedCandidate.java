@@ -27,8 +27,8 @@ final class AnnouncedCandidate implements Candidate {
   private final CandidateContext context;
   private final Duration ttl;
   private final long refreshNanos;
-  private boolean announced;
-  private long announcedAt;
+  private boolean announced; // guarded by this (set when a write answers, on any thread)
+  private long announcedAt; // guarded by this
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
 
   AnnouncedCandidate(Candidate inner, CandidateRoster roster, CandidateContext context) {
@@ -43,8 +43,12 @@ final class AnnouncedCandidate implements Candidate {
   public CompletionStage<Observation> poll() {
     ElectionSettings s = context.settings();
     long now = context.ticker().read();
+    boolean due;
+    synchronized (this) {
+      due = !announced || now - announcedAt >= refreshNanos;
+    }
     CompletableFuture<Void> entry;
-    if (!announced || now - announcedAt >= refreshNanos) {
+    if (due) {
       entry = write(() -> roster.announce(s.name(), s.identity(), s.priority(), ttl), "write")
           .thenApply(ok -> {
             if (ok) {
@@ -102,10 +106,5 @@ final class AnnouncedCandidate implements Candidate {
       }
       return true;
     });
-  }
-
-  /** The record's candidate, for the backend's bookkeeping. */
-  Candidate inner() {
-    return inner;
   }
 }
