@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A record store's candidate of a priority above 0: keeps its entry in the {@link
- * CandidateRoster} while it takes part. A round writes the entry alongside the record's round
- * when a third of its time to live (the lease duration D) has passed since the last write, and
- * answers once both are done, so a candidate that the engine shows as {@code FOLLOWER} is listed;
- * a failed write of the entry is logged and changes nothing else. {@link #leave()} removes the
+ * CandidateRoster} while it takes part. A round starts a write of the entry alongside the
+ * record's round when a third of its time to live (the lease duration D) has passed since the
+ * last write and no write is under way; the round does not wait for it, so a slow roster never
+ * delays the record's rounds; a failed write of the entry is logged and changes nothing else. {@link #leave()} removes the
  * entry after the record's leave. Called one call at a time, as every {@link Candidate}.
  */
 final class AnnouncedCandidate implements Candidate {
@@ -45,11 +45,10 @@ final class AnnouncedCandidate implements Candidate {
     long now = context.ticker().read();
     boolean due;
     synchronized (this) {
-      due = !announced || now - announcedAt >= refreshNanos;
+      due = (!announced || now - announcedAt >= refreshNanos) && last.isDone();
     }
-    CompletableFuture<Void> entry;
     if (due) {
-      entry = write(() -> roster.announce(s.name(), s.identity(), s.priority(), ttl), "write")
+      last = write(() -> roster.announce(s.name(), s.identity(), s.priority(), ttl), "write")
           .thenApply(ok -> {
             if (ok) {
               synchronized (this) {
@@ -59,12 +58,8 @@ final class AnnouncedCandidate implements Candidate {
             }
             return null;
           });
-      last = entry;
-    } else {
-      entry = CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<Observation> round = inner.poll().toCompletableFuture();
-    return entry.thenCompose(v -> round);
+    return inner.poll();
   }
 
   @Override
