@@ -378,6 +378,9 @@ class KubernetesElectionTest {
     elections.add(a);
     a.start();
     await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    await().atMost(Duration.ofSeconds(5)).until(() -> direct.leases()
+        .inNamespace(MockApiServer.NAMESPACE).withLabel(LeaseRoster.CANDIDATE_OF, name).list()
+        .getItems().size() == 1);
     List<Lease> entries = direct.leases().inNamespace(MockApiServer.NAMESPACE)
         .withLabel(LeaseRoster.CANDIDATE_OF, name).list().getItems();
     assertThat(entries).hasSize(1);
