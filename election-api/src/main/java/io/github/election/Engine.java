@@ -127,6 +127,8 @@ final class Engine implements LeaderElection {
   private boolean confirmedBySession;
   private long lastConfirmedAt;
   private final RepeatedLog cannotTell = new RepeatedLog(RepeatedLog.INTERVAL);
+  /** Priorities and preemption (K1-K3); null for an observer. Set once, before start. */
+  private Preference preference;
 
   Engine(ElectionSettings settings, ElectionBackend backend, Ticker ticker, Executor userExecutor,
       LeaderTask leaderTask, Duration drainTimeout, TransitionRecorder recorder) {
@@ -320,6 +322,7 @@ final class Engine implements LeaderElection {
   /** Resigns, handing over to successor when it is not null. */
   private void resign(String successor, String done) {
     Candidate c;
+    CompletableFuture<String> preferred = successor == null ? preferredSuccessor() : null;
     synchronized (lock) {
       if (lifecycle != Lifecycle.STARTED) {
         throw new IllegalStateException("election " + label + " is " + lifecycle
@@ -336,6 +339,12 @@ final class Engine implements LeaderElection {
     try {
       drainWork();
       holdPolls(false);
+      if (preferred != null) {
+        successor = preference.await(preferred);
+        if (successor != null) {
+          done = "handed over to " + SettingValues.printable(successor) + ", of the highest priority";
+        }
+      }
       awaitStore(successor == null ? c.release() : c.handOver(successor, handoverTimeout),
           successor == null ? "release" : "handover");
     } finally {
@@ -355,6 +364,7 @@ final class Engine implements LeaderElection {
   @Override
   public void close() {
     Candidate c;
+    CompletableFuture<String> preferred = preferredSuccessor();
     synchronized (lock) {
       if (lifecycle == Lifecycle.CLOSING || lifecycle == Lifecycle.CLOSED) {
         return;
@@ -381,6 +391,14 @@ final class Engine implements LeaderElection {
     signalAll();
     drainWork();
     holdPolls(true);
+    if (preferred != null) {
+      String successor = preference.await(preferred);
+      if (successor != null) {
+        log.info("{}: handing over to {}, of the highest priority, before leaving", label,
+            SettingValues.printable(successor));
+        awaitStore(c.handOver(successor, handoverTimeout), "handover");
+      }
+    }
     awaitStore(c.leave(), "leave");
     long finalSequence;
     synchronized (lock) {
@@ -402,6 +420,9 @@ final class Engine implements LeaderElection {
     synchronized (lock) {
       t = threads;
       threads = null;
+    }
+    if (preference != null) {
+      preference.close(drainTimeout.plus(settings.renewDeadline()));
     }
     SharedThreads.release(t);
     log.info("{}: closed", label);
@@ -1078,6 +1099,68 @@ final class Engine implements LeaderElection {
   @Override
   public String toString() {
     return "LeaderElection{" + label + ", " + current() + "}";
+  }
+
+  // ---------------------------------------------------------------- priority (Preference)
+
+  /**
+   * Gives this candidate its preference: the successor it names on resign and close, the
+   * handover on a takeover, and preemption after {@code preemptAfter} (null: none). Called once,
+   * by the builder, before start.
+   */
+  Engine withPreference(Duration preemptAfter) {
+    Preference p = new Preference(backend, settings.name(), settings.identity(),
+        settings.priority(), preemptAfter, ticker, settings.retryPeriod(), callTimeoutNanos,
+        label);
+    // the scheduler as of the last transition (taken under lock there): Preference calls
+    // schedule() under its own lock, which must never wait for the engine's (lock order)
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.ScheduledExecutorService>
+        scheduler = new java.util.concurrent.atomic.AtomicReference<>();
+    p.attach(new Preference.Host() {
+      @Override
+      public java.util.concurrent.Future<?> schedule(Runnable task, long delayNanos) {
+        java.util.concurrent.ScheduledExecutorService s = scheduler.get();
+        if (s == null) {
+          return null;
+        }
+        try {
+          return s.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          return null;
+        }
+      }
+
+      @Override
+      public void stepDown(long term, String successor, String why) {
+        LeadershipEvent now = current();
+        if (!now.isLeader() || now.term() != term) {
+          return;
+        }
+        log.info("{}: handing over to {}: {}", label, SettingValues.printable(successor), why);
+        try {
+          resign(successor);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+          log.info("{}: no handover to {}: {}", label, SettingValues.printable(successor),
+              SettingValues.printable(String.valueOf(e.getMessage())));
+        }
+      }
+    });
+    transitionRecorders.add((before, after) -> {
+      if (threads != null) { // under lock, as every transition
+        scheduler.set(threads.scheduler);
+      }
+      p.onTransition(before, after);
+    });
+    this.preference = p;
+    return this;
+  }
+
+  /** Starts reading whom to name if this candidate leads now; null when it does not. */
+  private CompletableFuture<String> preferredSuccessor() {
+    if (preference == null || observing || !current().isLeader()) {
+      return null;
+    }
+    return preference.successor();
   }
 
   /**

@@ -138,7 +138,10 @@ public interface LeaderElection extends AutoCloseable {
    * LEADER} at once (listeners are told), its leader work is interrupted and awaited for up to
    * the drain timeout, and only then is the lease released in the store, so that another open
    * candidate takes over. This candidate does not win again before the others had the chance.
-   * Blocks the caller until the store answered or the renew deadline passed.
+   * When the store lists candidates of a higher priority ({@link Builder#priority}), the open
+   * candidate of the highest priority is named as the successor, as {@link #resign(String)}
+   * does: reading that list costs one round trip before the release. Blocks the caller until
+   * the store answered or the renew deadline passed.
    *
    * @throws IllegalStateException if not started, or closed
    */
@@ -243,6 +246,8 @@ public interface LeaderElection extends AutoCloseable {
     private Duration retryPeriod = DEFAULT_RETRY_PERIOD;
     private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
     private Duration handoverTimeout;
+    private int priority;
+    private Duration preemptAfter;
     private Ticker ticker = Ticker.system();
     private Executor notificationExecutor;
     private LeaderTask leaderTask;
@@ -340,6 +345,41 @@ public interface LeaderElection extends AutoCloseable {
       return this;
     }
 
+    /**
+     * This candidate's priority (default 0, the lowest): a higher one is preferred when several
+     * candidates are free to lead. The candidate publishes it with its candidacy; then a leader
+     * that resigns or closes hands over to the open candidate of the highest priority, and a
+     * candidate that takes over (a failover, a release) hands over at once to an open one of a
+     * higher priority than its own. A leader does not step down for priority alone unless it was
+     * built with {@link #preemptAfter}. See docs/CONTROL.md for how each store keeps it.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder priority(int priority) {
+      this.priority = SettingValues.requirePriority(priority, "priority");
+      return this;
+    }
+
+    /**
+     * Opts in to preemption (default: none): while this candidate leads, it hands over (as
+     * {@link LeaderElection#resign(String)} does) to an open candidate of a higher priority than
+     * its own once it has seen that candidate in the store for this long, so a preferred
+     * candidate that came back leads again within this delay plus the retry period P and the
+     * store's handover bound. It is the leader's policy: give it to every candidate that may
+     * lead. Zero hands over at the first sight.
+     *
+     * @throws IllegalArgumentException if negative or longer than one day
+     */
+    public Builder preemptAfter(Duration preemptAfter) {
+      Objects.requireNonNull(preemptAfter, "preemptAfter");
+      if (preemptAfter.isNegative()) {
+        throw new IllegalArgumentException("preemptAfter must not be negative, got "
+            + SettingValues.format(preemptAfter));
+      }
+      this.preemptAfter = SettingValues.requireAtMostMaxDuration(preemptAfter, "preemptAfter");
+      return this;
+    }
+
     /** The monotonic clock of the deadlines (default {@link Ticker#system()}). */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -393,11 +433,12 @@ public interface LeaderElection extends AutoCloseable {
       String id = identity != null ? identity
           : (observing ? "observer-" : "") + defaultIdentity();
       ElectionSettings settings = new ElectionSettings(name, id, leaseDuration, renewDeadline,
-          retryPeriod);
+          retryPeriod, observing ? 0 : priority);
       backend.validate(settings);
-      return new Engine(settings, backend, ticker, notificationExecutor,
+      Engine engine = new Engine(settings, backend, ticker, notificationExecutor,
           observing ? null : leaderTask, drainTimeout, recorder, observing,
           handoverTimeout != null ? handoverTimeout : retryPeriod);
+      return observing ? engine : engine.withPreference(preemptAfter);
     }
   }
 }

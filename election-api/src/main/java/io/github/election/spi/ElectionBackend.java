@@ -74,6 +74,30 @@ public interface ElectionBackend extends AutoCloseable {
   }
 
   /**
+   * Lists the open candidates of an election with the priorities they published ({@link
+   * ElectionSettings#priority()}), for the engine's choice of a successor: on {@code resign()}
+   * and {@code close()} a leader hands over to the candidate of the highest priority, a candidate
+   * that takes over hands over at once to one of a higher priority than its own, and a leader
+   * built with {@code preemptAfter} hands over to one that it has seen listed for that long. Only
+   * candidates whose session, lease or entry is alive in the store are listed, in the order in
+   * which the store would let them lead, where it keeps one (a queue store: first the leader,
+   * then the next in line); a candidate of priority 0 may be left out where listing it would cost
+   * writes (a record store), so a missing candidate counts as priority 0. The answer is a
+   * snapshot and may be stale by the time it is read; the engine only uses it to choose whom to
+   * name in a handover ({@link Candidate#handOver}), so a stale answer costs time, never safety.
+   *
+   * <p>By default the backend cannot list: the engine then releases as {@code resign()} does,
+   * and priorities have no effect.
+   *
+   * @return a stage that completes with the candidates, or exceptionally when the store cannot
+   *     be read or this backend cannot list ({@link UnsupportedOperationException})
+   */
+  default CompletionStage<java.util.List<OpenCandidate>> candidates(String election) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(
+        "backend " + name() + " cannot list the candidates of an election"));
+  }
+
+  /**
    * Frees what the backend holds (clients, sessions, leases, threads) that it made itself; a
    * client the user passed in stays open. Idempotent.
    */

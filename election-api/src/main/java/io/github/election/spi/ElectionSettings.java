@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * The validated settings of one candidate, as the builder of {@code LeaderElection} hands them
- * to a backend: the election's name, the candidate's identity, and the three durations.
+ * to a backend: the election's name, the candidate's identity, the three durations and the
+ * candidate's priority.
  *
  * <p>The constructor enforces every rule the engine needs, so a backend never sees a set that
  * breaks one: {@code 0 < retryPeriod < renewDeadline < leaseDuration <= }{@link #MAX_DURATION};
@@ -51,6 +52,19 @@ public final class ElectionSettings {
   private final Duration leaseDuration;
   private final Duration renewDeadline;
   private final Duration retryPeriod;
+  private final int priority;
+
+  /**
+   * Creates and validates a set of settings of a candidate of priority 0 (the default).
+   *
+   * @throws NullPointerException if an argument is null, naming it
+   * @throws IllegalArgumentException as {@link #ElectionSettings(String, String, Duration,
+   *     Duration, Duration, int)}
+   */
+  public ElectionSettings(String name, String identity, Duration leaseDuration,
+      Duration renewDeadline, Duration retryPeriod) {
+    this(name, identity, leaseDuration, renewDeadline, retryPeriod, 0);
+  }
 
   /**
    * Creates and validates a set of settings.
@@ -59,11 +73,12 @@ public final class ElectionSettings {
    * @throws IllegalArgumentException if the name or identity is blank, too long ({@link
    *     #MAX_NAME_LENGTH}, {@link #MAX_IDENTITY_LENGTH}) or holds a forbidden character, if a
    *     duration is not positive or longer than {@link #MAX_DURATION}, or if the durations are
-   *     not ordered {@code retryPeriod < renewDeadline < leaseDuration}; the message names the
-   *     setting and its value
+   *     not ordered {@code retryPeriod < renewDeadline < leaseDuration}, or if the priority is
+   *     negative; the message names the setting and its value
    */
   public ElectionSettings(String name, String identity, Duration leaseDuration,
-      Duration renewDeadline, Duration retryPeriod) {
+      Duration renewDeadline, Duration retryPeriod, int priority) {
+    this.priority = SettingValues.requirePriority(priority, "priority");
     this.name = SettingValues.requireText(name, "name", MAX_NAME_LENGTH);
     this.identity = SettingValues.requireText(identity, "identity", MAX_IDENTITY_LENGTH);
     this.leaseDuration = SettingValues.requireDuration(leaseDuration, "leaseDuration");
@@ -110,11 +125,21 @@ public final class ElectionSettings {
     return retryPeriod;
   }
 
+  /**
+   * The candidate's priority: 0 (the default, the lowest) or more; a higher one is preferred
+   * when several candidates are free to lead. A backend publishes it with the candidacy, so that
+   * {@link ElectionBackend#candidates} lists it.
+   */
+  public int priority() {
+    return priority;
+  }
+
   @Override
   public String toString() {
     return "ElectionSettings{name=" + name + ", identity=" + identity
         + ", leaseDuration=" + SettingValues.format(leaseDuration)
         + ", renewDeadline=" + SettingValues.format(renewDeadline)
-        + ", retryPeriod=" + SettingValues.format(retryPeriod) + "}";
+        + ", retryPeriod=" + SettingValues.format(retryPeriod)
+        + (priority == 0 ? "" : ", priority=" + priority) + "}";
   }
 }

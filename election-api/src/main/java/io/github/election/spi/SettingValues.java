@@ -168,6 +168,21 @@ public final class SettingValues {
   }
 
   /**
+   * Checks that {@code value} can be a candidate's priority: zero (the default, the lowest) or
+   * more.
+   *
+   * @return value
+   * @throws IllegalArgumentException naming the setting and value when it is negative
+   */
+  public static int requirePriority(int value, String setting) {
+    if (value < 0) {
+      throw new IllegalArgumentException(setting + " must not be negative (0 is the default and "
+          + "the lowest), got " + value);
+    }
+    return value;
+  }
+
+  /**
    * Checks that {@code value} can be a lease duration, renew deadline or retry period: positive
    * and at most {@link ElectionSettings#MAX_DURATION}.
    *

@@ -58,6 +58,11 @@ final class CampaignRun {
   private String election;
   private int nextIdentity;
   private int incarnation;
+  /** Priorities are drawn from 0 to this, less one. */
+  static final int PRIORITIES = 4;
+  /** Null unless the mix changes priorities: then every candidate preempts after this. */
+  private Duration preemptAfter;
+  private final java.util.Map<Candidate, Integer> priorities = new java.util.HashMap<>();
   private int injectionErrors;
 
   CampaignRun(String backend, Supplier<StoreHarness> storeFactory, CampaignSettings settings) {
@@ -85,6 +90,10 @@ final class CampaignRun {
       timings = settings.lease() == null ? store.fastTimings()
           : new Timings(settings.lease(), settings.renew(), settings.retry(),
               store.fastTimings().handover());
+      if (mix.kinds().contains(Fault.PRIORITY)) {
+        // every candidate preempts, so that a priority change shows in who leads (rule K1)
+        preemptAfter = timings.retryPeriod().multipliedBy(2);
+      }
       logDir = settings.workDir().resolve("logs-" + backend);
       Files.createDirectories(logDir);
       try (var old = Files.list(logDir)) {
@@ -102,6 +111,8 @@ final class CampaignRun {
           .put("retryMs", timings.retryPeriod().toMillis())
           .put("graceMs", settings.expiryGrace().toMillis())
           .put("storeAllowanceMs", store.livenessAllowance().toMillis())
+          .put("preemptMs", preemptAfter == null ? null : preemptAfter.toMillis())
+          .put("handoverMs", timings.handover().toMillis())
           .build());
       log.info("{}: campaign of {} faults (seed {}, mix {}, D {} R {} P {})", backend,
           settings.faults(), settings.seed(), mix,
@@ -109,7 +120,7 @@ final class CampaignRun {
           SettingValues.format(timings.renewDeadline()),
           SettingValues.format(timings.retryPeriod()));
       for (int i = 0; i < settings.candidates(); i++) {
-        candidates.add(spawn(null));
+        candidates.add(spawn(null, preemptAfter == null ? 0 : random.nextInt(PRIORITIES)));
       }
       if (!history.awaitLeader(System.nanoTime() + Duration.ofSeconds(60).toNanos())) {
         throw new IllegalStateException(backend + ": no candidate became leader within 60 s of "
@@ -173,6 +184,17 @@ final class CampaignRun {
   }
 
   private Candidate spawn(Candidate replaced) {
+    return spawn(replaced, replaced == null ? 0 : priorities.getOrDefault(replaced, 0));
+  }
+
+  /** Starts a candidate of {@code priority} (preemptive when the mix changes priorities). */
+  private Candidate spawn(Candidate replaced, int priority) {
+    Candidate c = start(replaced, priority);
+    priorities.put(c, priority);
+    return c;
+  }
+
+  private Candidate start(Candidate replaced, int priority) {
     String identity;
     if (replaced != null && settings.reuseIdentity()) {
       identity = replaced.who().substring(0, replaced.who().indexOf('#'));
@@ -184,10 +206,16 @@ final class CampaignRun {
     try {
       Optional<URI> uri = link.uri(BASE, timings.leaseDuration());
       if (uri.isEmpty()) {
-        return new LocalCandidate(who, identity, election, timings, store, link, history);
+        return new LocalCandidate(who, identity, election, timings, store, link, history,
+            priority, preemptAfter);
+      }
+      List<String> extra = new ArrayList<>(List.of("--direct", store.address(),
+          "--priority", Integer.toString(priority)));
+      if (preemptAfter != null) {
+        extra.addAll(List.of("--preempt-after", SettingValues.format(preemptAfter)));
       }
       return new ChildCandidate(who, identity, election, uri.get().toString(), timings,
-          List.of("--direct", store.address()), link.environment(), link, history,
+          extra, link.environment(), link, history,
           logDir.resolve(who.replace('#', '-') + ".log"));
     } catch (RuntimeException e) {
       link.close();
@@ -200,7 +228,7 @@ final class CampaignRun {
    * candidates that run in processes of their own (those of a store that other processes reach).
    */
   static Set<Fault> injectable(StoreHarness store) {
-    Set<Fault> out = EnumSet.of(Fault.RESIGN, Fault.HANDOVER_TO);
+    Set<Fault> out = EnumSet.of(Fault.RESIGN, Fault.HANDOVER_TO, Fault.PRIORITY);
     out.addAll(store.faults());
     if (store.reachableFromOtherProcesses()) {
       out.add(Fault.PAUSE);
@@ -255,6 +283,10 @@ final class CampaignRun {
       successor = successorOf(target, pick, quietFraction); // no draw of its own: seeds replay
       fault.put("successor", successor);
     }
+    int priority = (pick >> 8) % PRIORITIES; // no draw of its own either
+    if (kind == Fault.PRIORITY) {
+      fault.put("priority", priority);
+    }
     try {
       switch (kind) {
         case CRASH:
@@ -264,6 +296,17 @@ final class CampaignRun {
           candidates.remove(target);
           history.holdUntil(System.nanoTime() + hold);
           candidates.add(spawn(target));
+          break;
+        case PRIORITY:
+          // the candidate restarts at once with another priority; the election then has the
+          // time K1 gives it before anything else happens
+          history.add(fault.build());
+          target.kill();
+          heal(id, kind, targetName);
+          candidates.remove(target);
+          priorities.remove(target);
+          candidates.add(spawn(target, priority));
+          history.holdUntil(System.nanoTime() + priorityBound());
           break;
         case CUT:
           history.add(fault.build());
@@ -347,6 +390,18 @@ final class CampaignRun {
           + Duration.ofSeconds(2).toNanos());
       history.holdUntil(System.nanoTime() + (long) (p * quietFraction));
     }
+  }
+
+  /**
+   * How long after a priority change the election may take to have the candidate of the highest
+   * priority lead (rule K1 of the checker): a new JVM's start and its first answer (D + P, as F4
+   * allows a newcomer), then the preemption delay, P and three handover bounds, and the store's
+   * allowance.
+   */
+  private long priorityBound() {
+    return Checker.priorityBound(timings.leaseDuration().plus(timings.retryPeriod()).toNanos(),
+        store.livenessAllowance().toNanos(), preemptAfter.toNanos(),
+        timings.retryPeriod().toNanos(), timings.handover().toNanos());
   }
 
   private void heal(int id, Fault kind, String target) {

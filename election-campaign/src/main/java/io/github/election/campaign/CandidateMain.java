@@ -97,7 +97,8 @@ public final class CandidateMain {
     backend = ElectionBackends.open(required("uri"));
     probe = new Probe(who, out::add);
     LeaderElection election = probe.build(backend, required("election"), required("identity"),
-        timings);
+        timings, Integer.parseInt(args.getOrDefault("priority", "0")),
+        args.containsKey("preempt-after") ? duration("preempt-after") : null);
     probe.start();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in,
         StandardCharsets.UTF_8));

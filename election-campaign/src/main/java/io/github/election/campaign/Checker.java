@@ -54,6 +54,12 @@ import java.util.Objects;
  *       instance ends without a verdict at the next fault of that instance or of the store, at
  *       its exit and at the closing, if the bound has not passed by then. A resign is not a
  *       fault here: it neither opens nor ends a window.
+ *   <li><b>K1</b> after each priority change ({@code priority}: a candidate restarts with
+ *       another priority; every candidate preempts after {@code preemptMs}), once {@link
+ *       #priorityBound} has passed since its heal and no other fault came in between, the leader
+ *       has the highest priority among the live instances that had heard from the store long
+ *       enough before (preemption delay + P + three handover bounds + 1 s) to have been handed
+ *       the leadership. The same crash rules as a crash apply to the restarted instance.
  *   <li><b>H</b> the history is whole: each instance's transitions are numbered without gaps.
  * </ul>
  *
@@ -205,10 +211,96 @@ final class Checker {
         .orElse(null);
     checkNotifications();
     checkWork(intervals);
+    checkPriorities(intervals, closing);
     violations.sort(Comparator.comparingLong(Violation::at));
     return new Report(List.copyOf(violations), List.copyOf(tolerated), faults, changes, gaps[0],
         gaps[1], recoveries.size(), worst == null ? 0 : worst.out(), worst, lateStarts,
         intervals, origin, end);
+  }
+
+  /** Slack of rule K1 for the machine's scheduling, on top of the contract's bounds. */
+  static final long PRIORITY_SLACK_NANOS = 1_000_000_000L;
+
+  /**
+   * How long after a priority change the candidate of the highest priority must lead (K1): a
+   * newcomer's first answer ({@code bound}, D + P) and the store's allowance, then the
+   * preemption delay, P, three handover bounds (K1 of the contract) and a slack.
+   */
+  static long priorityBound(long bound, long allowance, long preempt, long retry,
+      long handover) {
+    return bound + allowance + joinedBefore(preempt, retry, handover);
+  }
+
+  /** How long an instance must have been known to count for K1. */
+  private static long joinedBefore(long preempt, long retry, long handover) {
+    return preempt + retry + 3 * handover + PRIORITY_SLACK_NANOS;
+  }
+
+  /** Rule K1: see the class comment. */
+  private void checkPriorities(List<Interval> intervals, long closing) {
+    Entry begin = entries.stream().filter(e -> e.is("begin")).findFirst().orElse(null);
+    if (begin == null || begin.num("preemptMs", -1) < 0) {
+      return;
+    }
+    long preempt = begin.num("preemptMs") * 1_000_000L;
+    long retry = begin.num("retryMs") * 1_000_000L;
+    long handover = begin.num("handoverMs", 0) * 1_000_000L;
+    long wait = priorityBound(boundNanos, allowanceNanos, preempt, retry, handover);
+    long joined = joinedBefore(preempt, retry, handover);
+    Map<String, Long> priorityOf = new HashMap<>();
+    Map<String, Long> firstKnown = new HashMap<>();
+    List<Entry> faults = new ArrayList<>();
+    Map<String, Long> heals = new HashMap<>();
+    for (Entry e : entries) {
+      if (e.is("started") && !e.who().equals(Entry.RUNNER)) {
+        priorityOf.put(e.who(), e.num("priority", 0));
+      } else if (e.is("transition") && !UNKNOWN.equals(e.str("to"))) {
+        firstKnown.putIfAbsent(e.who(), e.t());
+      } else if (e.who().equals(Entry.RUNNER) && e.is("fault")) {
+        faults.add(e);
+      } else if (e.who().equals(Entry.RUNNER) && e.is("heal")) {
+        heals.putIfAbsent(e.str("id"), e.t());
+      }
+    }
+    for (int i = 0; i < faults.size(); i++) {
+      Entry f = faults.get(i);
+      Long healed = heals.get(f.str("id"));
+      if (Fault.of(f.str("fault")) != Fault.PRIORITY || healed == null) {
+        continue;
+      }
+      long at = healed + wait;
+      if (at >= closing || (i + 1 < faults.size() && faults.get(i + 1).t() <= at)) {
+        continue; // no verdict: the campaign ended, or another fault came first
+      }
+      Interval leading = null;
+      for (Interval iv : intervals) {
+        if (iv.start() <= at && at < iv.end()) {
+          leading = iv;
+        }
+      }
+      if (leading == null) {
+        continue; // nobody leads: the gap rules judge that
+      }
+      long best = priorityOf.getOrDefault(leading.who(), 0L);
+      String bestWho = leading.who();
+      for (Map.Entry<String, Long> c : priorityOf.entrySet()) {
+        String who = c.getKey();
+        Long known = firstKnown.get(who);
+        Long exit = exits.get(who);
+        if (known != null && known <= at - joined && (exit == null || exit > at)
+            && c.getValue() > best) {
+          best = c.getValue();
+          bestWho = who;
+        }
+      }
+      if (!bestWho.equals(leading.who())) {
+        violations.add(new Violation("K1", at, "fault " + f.str("id") + " (priority "
+            + f.str("target") + " -> " + f.str("priority") + "): " + ms(wait) + " after it, "
+            + leading.who() + " of priority " + priorityOf.getOrDefault(leading.who(), 0L)
+            + " leads, while " + bestWho + " of priority " + best + " is open since "
+            + at(firstKnown.get(bestWho)), healed, at));
+      }
+    }
   }
 
   /** Whether an entry of a candidate comes after that candidate's death (in-process crashes). */
@@ -393,7 +485,7 @@ final class Checker {
         }
         String cause = "fault " + e.str("id") + " (" + k.option() + " " + e.str("target") + ")";
         boolean disablesTarget = k == Fault.CRASH || k == Fault.CUT
-            || k == Fault.PAUSE;
+            || k == Fault.PAUSE || k == Fault.PRIORITY;
         // the leases a store's failover extended may outlive its heal by D + the allowance
         long b = e.t() - lastStoreHeal < boundNanos + allowanceNanos
             ? boundNanos + allowanceNanos : boundNanos;
@@ -572,7 +664,8 @@ final class Checker {
       for (Map.Entry<String, Long> c : firstKnown.entrySet()) {
         String who = c.getKey();
         if (c.getValue() >= f.start() // a newcomer still starting, or started after the heal
-            || (f.kind() == Fault.CRASH && who.equals(f.target()))) {
+            || ((f.kind() == Fault.CRASH || f.kind() == Fault.PRIORITY)
+                && who.equals(f.target()))) {
           continue;
         }
         Long exit = exits.get(who);

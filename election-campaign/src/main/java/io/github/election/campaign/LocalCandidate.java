@@ -22,13 +22,21 @@ final class LocalCandidate implements Candidate {
 
   LocalCandidate(String who, String identity, String electionName, Timings timings,
       StoreHarness store, StoreHarness.Connection link, History history) {
+    this(who, identity, electionName, timings, store, link, history, 0, null);
+  }
+
+  /** A candidate of {@code priority}, preemptive after {@code preemptAfter} (null: not). */
+  LocalCandidate(String who, String identity, String electionName, Timings timings,
+      StoreHarness store, StoreHarness.Connection link, History history, int priority,
+      java.time.Duration preemptAfter) {
     this.who = who;
     this.store = store;
     this.link = link;
     this.history = history;
     this.client = link.backend(CampaignRun.BASE, timings.leaseDuration());
     Probe probe = new Probe(who, history::add);
-    this.election = probe.build(client, electionName, identity, timings);
+    this.election = probe.build(client, electionName, identity, timings, priority,
+        preemptAfter);
     history.add(Entry.at(System.nanoTime(), who, "spawn").put("identity", identity).build());
     probe.start();
   }

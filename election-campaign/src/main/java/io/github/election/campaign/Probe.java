@@ -30,6 +30,7 @@ final class Probe {
   private final String who;
   private final Consumer<Entry> sink;
   private volatile LeaderElection election;
+  private int priority;
 
   Probe(String who, Consumer<Entry> sink) {
     this.who = Objects.requireNonNull(who, "who");
@@ -38,13 +39,27 @@ final class Probe {
 
   /** Builds the election, subscribed but not started. */
   LeaderElection build(ElectionBackend backend, String name, String identity, Timings timings) {
-    LeaderElection e = timings.applyTo(LeaderElection.builder(backend))
+    return build(backend, name, identity, timings, 0, null);
+  }
+
+  /**
+   * Builds the election of a candidate of {@code priority}, preemptive after {@code
+   * preemptAfter} (null: not), subscribed but not started.
+   */
+  LeaderElection build(ElectionBackend backend, String name, String identity, Timings timings,
+      int priority, Duration preemptAfter) {
+    this.priority = priority;
+    LeaderElection.Builder b = timings.applyTo(LeaderElection.builder(backend))
         .name(name)
         .identity(identity)
+        .priority(priority)
         .drainTimeout(Duration.ofSeconds(1))
         .transitionRecorder(this::recorded)
-        .whileLeader(this::lead)
-        .build();
+        .whileLeader(this::lead);
+    if (preemptAfter != null) {
+      b.preemptAfter(preemptAfter);
+    }
+    LeaderElection e = b.build();
     election = e;
     e.subscribe(this::notified);
     return e;
@@ -53,7 +68,7 @@ final class Probe {
   /** Starts the election and says so. */
   void start() {
     election.start();
-    sink.accept(Entry.at(System.nanoTime(), who, "started").build());
+    sink.accept(Entry.at(System.nanoTime(), who, "started").put("priority", priority).build());
   }
 
   LeaderElection election() {

@@ -599,4 +599,52 @@ class CheckerTest {
         .containsExactlyElementsOf(h.entries().stream().map(Entry::toJson).toList());
     java.nio.file.Files.delete(file);
   }
+
+  @Nested
+  @DisplayName("K1: priority changes")
+  class Priorities {
+
+    /**
+     * c1 (priority 0) leads, c2 (priority 1) follows; at 5 s c2 restarts with priority 3 and
+     * follows from 6 s. Every candidate preempts after 0.6 s (P 0.3 s, handover 0.1 s): the
+     * checker looks 3.3 + 0.6 + 0.3 + 0.3 + 1 = 5.5 s after the heal, at 10.5 s.
+     */
+    private CheckerTest restartedWithHigherPriority() {
+      add(Entry.at(0, Entry.RUNNER, "begin").put("backend", "memory").put("leaseMs", 3000)
+          .put("renewMs", 2000).put("retryMs", 300).put("graceMs", 500)
+          .put("storeAllowanceMs", 0).put("preemptMs", 600).put("handoverMs", 100).build());
+      start(0, "c1#1", "c2#2");
+      add(Entry.at(at(0.001), "c1#1", "started").put("priority", 0).build());
+      add(Entry.at(at(0.001), "c2#2", "started").put("priority", 1).build());
+      leads(1, "c1#1", 10).view(1.01, "c2#2", "FOLLOWER", "c1", 10);
+      fault(5, 1, "priority", "c2#2").exit(5, "c2#2").heal(5, 1, "priority", "c2#2");
+      start(5.1, "c2#3");
+      add(Entry.at(at(5.101), "c2#3", "started").put("priority", 3).build());
+      return view(6, "c2#3", "FOLLOWER", "c1", 10);
+    }
+
+    @Test
+    @DisplayName("K1: the lower priority still leading after the bound fails")
+    void lowerPriorityStillLeadingFails() {
+      restartedWithHigherPriority().closing(12);
+      assertThat(rules()).containsExactly("K1");
+    }
+
+    @Test
+    @DisplayName("K1: the higher priority leading by the bound passes")
+    void higherPriorityLeadingPasses() {
+      restartedWithHigherPriority().view(8, "c1#1", "FOLLOWER", "c1", 10)
+          .leads(8.05, "c2#3", 11).view(8.06, "c1#1", "FOLLOWER", "c2", 11).closing(12);
+      assertThat(check().violations()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("K1: another fault before the bound leaves no verdict")
+    void anotherFaultBeforeTheBoundGivesNoVerdict() {
+      restartedWithHigherPriority().fault(9, 2, "resign", "c1#1").heal(9, 2, "resign", "c1#1")
+          .view(9, "c1#1", "FOLLOWER", "c1", 10).leads(9.05, "c2#3", 11)
+          .view(9.06, "c1#1", "FOLLOWER", "c2", 11).closing(12);
+      assertThat(check().violations()).isEmpty();
+    }
+  }
 }

@@ -5,6 +5,7 @@ import io.github.election.LeaderElection;
 import io.github.election.LeadershipEvent;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
+import io.github.election.spi.SettingValues;
 import java.io.PrintWriter;
 import java.time.Duration;
 import picocli.CommandLine.Mixin;
@@ -36,9 +37,24 @@ final class ElectionOptions {
       description = "Retry period P (default: ${DEFAULT-VALUE})")
   Duration retryPeriod;
 
+  @Option(names = "--priority", paramLabel = "N", defaultValue = "0",
+      description = "This candidate's priority, 0 or more; the higher is preferred when several "
+          + "can lead: it takes over on a resign, close or failover (default: ${DEFAULT-VALUE})")
+  String priority;
+
+  @Option(names = "--preemptive", paramLabel = "DURATION", arity = "0..1",
+      fallbackValue = PREEMPT_AFTER_LEASE,
+      description = "While leading, hand over to a candidate of higher priority once it has been "
+          + "open for DURATION (default with no value: the lease duration D); without this "
+          + "option a leader never steps down for priority alone")
+  String preemptive;
+
   @Option(names = "--connect-timeout", paramLabel = "T", defaultValue = "30s",
       description = "How long to wait for the store's first answer (default: ${DEFAULT-VALUE})")
   Duration connectTimeout;
+
+  /** The fallback value of {@code --preemptive} given without a duration. */
+  static final String PREEMPT_AFTER_LEASE = "lease-duration";
 
   ElectionBackend open() {
     return ElectionBackends.open(backend.required());
@@ -53,8 +69,55 @@ final class ElectionOptions {
   }
 
   LeaderElection.Builder builder(ElectionBackend store) {
-    return LeaderElection.builder(store).name(election).identity(identity())
-        .leaseDuration(leaseDuration).renewDeadline(renewDeadline).retryPeriod(retryPeriod);
+    LeaderElection.Builder b = LeaderElection.builder(store).name(election).identity(identity())
+        .leaseDuration(leaseDuration).renewDeadline(renewDeadline).retryPeriod(retryPeriod)
+        .priority(priority());
+    Duration preemptAfter = preemptAfter();
+    return preemptAfter == null ? b : b.preemptAfter(preemptAfter);
+  }
+
+  /**
+   * The value of {@code --priority}.
+   *
+   * @throws IllegalArgumentException naming the option and the value when it is not a whole
+   *     number from 0 to 2147483647
+   */
+  int priority() {
+    String text = priority == null ? "0" : priority.trim();
+    int value;
+    try {
+      value = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--priority '" + SettingValues.printable(priority)
+          + "' is not a whole number from 0 to " + Integer.MAX_VALUE);
+    }
+    if (value < 0) {
+      throw new IllegalArgumentException("--priority must be 0 or more (0 is the default and "
+          + "the lowest), got " + value);
+    }
+    return value;
+  }
+
+  /**
+   * The value of {@code --preemptive}: null without the option, the lease duration when given
+   * without a value.
+   *
+   * @throws IllegalArgumentException naming the option and the value when it is no duration,
+   *     negative or longer than one day
+   */
+  Duration preemptAfter() {
+    if (preemptive == null) {
+      return null;
+    }
+    if (preemptive.equals(PREEMPT_AFTER_LEASE)) {
+      return leaseDuration;
+    }
+    Duration d = SettingValues.parseDuration(preemptive, "--preemptive");
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("--preemptive must not be negative, got "
+          + SettingValues.printable(preemptive));
+    }
+    return SettingValues.requireAtMostMaxDuration(d, "--preemptive");
   }
 
   /**

@@ -243,4 +243,79 @@ class ElectCliTest {
       }
     }
   }
+
+  @Nested
+  class Priority {
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--priority | -1 | --priority must be 0 or more (0 is the default and the lowest), got -1",
+        "--priority | high | --priority 'high' is not a whole number from 0 to 2147483647",
+        "--priority | 99999999999 | --priority '99999999999' is not a whole number",
+        "--preemptive | -PT5S | --preemptive must not be negative, got -PT5S",
+        "--preemptive | -5s | --preemptive '-5s' is not a duration",
+        "--preemptive | soon | --preemptive 'soon' is not a duration",
+        "--preemptive | 48h | --preemptive must be at most",
+    })
+    void aBadValueIsRefusedNamingTheOptionAndTheValue(String option, String value,
+        String message) {
+      for (String command : new String[] {"run", "serve"}) {
+        Run run = command.equals("run")
+            ? Run.of(command, "--backend", "memory://priority-refused", "--election", "x",
+                option + "=" + value, "--", "true")
+            : Run.of(command, "--backend", "memory://priority-refused", "--election", "x",
+                option + "=" + value);
+        assertThat(run.code()).as(command + ": " + run.all()).isEqualTo(Elect.USAGE);
+        assertThat(run.err()).as(command).contains(message);
+      }
+    }
+
+    @Test
+    void theOptionsReachTheBuilder() {
+      ElectionOptions options = new ElectionOptions();
+      options.leaseDuration = java.time.Duration.ofSeconds(15);
+      options.priority = "7";
+      assertThat(options.priority()).isEqualTo(7);
+      assertThat(options.preemptAfter()).as("without --preemptive").isNull();
+      options.preemptive = ElectionOptions.PREEMPT_AFTER_LEASE;
+      assertThat(options.preemptAfter()).as("--preemptive alone: D")
+          .isEqualTo(java.time.Duration.ofSeconds(15));
+      options.preemptive = "1.5s";
+      assertThat(options.preemptAfter()).isEqualTo(java.time.Duration.ofMillis(1500));
+    }
+
+    /**
+     * Two candidates built from the options as {@code run} and {@code serve} build them, of
+     * priorities 0 and 5, with {@code --preemptive=200ms}: the one of priority 0 starts first
+     * and leads; the one of priority 5 leads once it has been open for 200 ms.
+     */
+    @Test
+    void aPreemptiveCandidateHandsOverToTheHigherPriority() throws Exception {
+      io.github.election.memory.InMemoryElectionStore store =
+          new io.github.election.memory.InMemoryElectionStore();
+      java.util.List<io.github.election.LeaderElection> group = new java.util.ArrayList<>();
+      try (io.github.election.spi.ElectionBackend client = store.connect()) {
+        for (String[] who : new String[][] {{"low", "0"}, {"high", "5"}}) {
+          ElectionOptions options = new ElectionOptions();
+          options.election = "jobs";
+          options.identity = who[0];
+          options.leaseDuration = java.time.Duration.ofSeconds(1);
+          options.renewDeadline = java.time.Duration.ofMillis(700);
+          options.retryPeriod = java.time.Duration.ofMillis(100);
+          options.priority = who[1];
+          options.preemptive = "200ms";
+          io.github.election.LeaderElection e = options.builder(client).build();
+          group.add(e);
+          e.start();
+          assertThat(e.await(v -> v.state() != io.github.election.LeadershipState.UNKNOWN,
+              java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(group.get(1).await(io.github.election.LeadershipEvent::isLeader,
+            java.time.Duration.ofSeconds(10))).as("high leads").isTrue();
+        assertThat(store.leaderOf("jobs")).contains("high");
+      } finally {
+        group.forEach(io.github.election.LeaderElection::close);
+      }
+    }
+  }
 }

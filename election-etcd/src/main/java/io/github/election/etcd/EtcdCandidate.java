@@ -20,6 +20,7 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -119,7 +120,8 @@ final class EtcdCandidate implements Candidate {
     this.settings = context.settings();
     this.electionPrefix = electionPrefix;
     this.electionPrefixBytes = bytes(electionPrefix);
-    this.identity = bytes(settings.identity());
+    // the key's value: the identity, and the priority when not 0 (docs/CONTROL.md)
+    this.identity = bytes(OpenCandidate.encode(settings.identity(), settings.priority()));
     this.renewNanos = settings.renewDeadline().toNanos();
     this.timeoutNanos = renewNanos / 2; // every request gives up well before the renew deadline
     this.label = settings.name() + "/" + settings.identity();
@@ -282,7 +284,8 @@ final class EtcdCandidate implements Candidate {
       }
       return Observation.leading(mine.getCreateRevision());
     }
-    return Observation.following(head.getValue().toString(StandardCharsets.UTF_8),
+    return Observation.following(
+        OpenCandidate.identityOf(head.getValue().toString(StandardCharsets.UTF_8)),
         head.getCreateRevision());
   }
 
@@ -549,12 +552,12 @@ final class EtcdCandidate implements Candidate {
     } catch (RuntimeException e) {
       all = CompletableFuture.failedFuture(e);
     }
-    ByteSequence wanted = bytes(successor);
     return backend.within(all, timeoutNanos, "handover read of " + label).thenCompose(r -> {
       List<KeyValue> keys = r.getKvs();
       int to = -1;
       for (int i = 1; i < keys.size() && to < 0; i++) {
-        if (keys.get(i).getValue().equals(wanted)) {
+        if (successor.equals(OpenCandidate.identityOf(
+            keys.get(i).getValue().toString(StandardCharsets.UTF_8)))) {
           to = i;
         }
       }

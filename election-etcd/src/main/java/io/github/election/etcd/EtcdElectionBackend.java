@@ -17,6 +17,7 @@ import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -335,8 +336,50 @@ public final class EtcdElectionBackend implements ElectionBackend {
             return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
           }
           KeyValue head = r.getKvs().get(0);
-          return new LeaderInfo(election, head.getValue().toString(StandardCharsets.UTF_8),
+          return new LeaderInfo(election,
+              OpenCandidate.identityOf(head.getValue().toString(StandardCharsets.UTF_8)),
               head.getCreateRevision(), null);
+        });
+  }
+
+  /**
+   * The open candidates of an election, in the order of the queue (lowest create revision, the
+   * leader, first): one linearizable read of the keys under {@code <keyPrefix>/NAME/}, whose
+   * values hold the identity and, when not 0, the priority ({@link OpenCandidate#encode}).
+   * Bounded by a timeout of {@value #INSPECT_TIMEOUT_SECONDS} s.
+   *
+   * @throws IllegalArgumentException if the name contains '/'
+   */
+  @Override
+  public CompletionStage<List<OpenCandidate>> candidates(String election) {
+    SettingValues.requireText(election, "election");
+    if (election.indexOf('/') >= 0) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("name '" + election + "' must not contain '/'"));
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    }
+    ByteSequence prefix = ByteSequence.from(keyPrefix + "/" + election + "/",
+        StandardCharsets.UTF_8);
+    GetOption all = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
+        .withSortOrder(GetOption.SortOrder.ASCEND).build();
+    CompletableFuture<GetResponse> get;
+    try {
+      get = client().getKVClient().get(prefix, all);
+    } catch (RuntimeException e) {
+      get = CompletableFuture.failedFuture(e);
+    }
+    return within(get, TimeUnit.SECONDS.toNanos(INSPECT_TIMEOUT_SECONDS),
+        "list of the candidates of " + election).thenApply(r -> {
+          List<OpenCandidate> out = new java.util.ArrayList<>();
+          for (KeyValue kv : r.getKvs()) {
+            OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
+            if (c != null) {
+              out.add(c);
+            }
+          }
+          return out;
         });
   }
 

@@ -100,6 +100,10 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
 
   /** How long {@link #inspect} waits for the API server. */
   private static final int INSPECT_TIMEOUT_MILLIS = 5000;
+  private final LeaseRoster roster = new LeaseRoster(this);
+  /** The API server refused spec.strategy / spec.preferredHolder once (422): annotation only. */
+  private final java.util.concurrent.atomic.AtomicBoolean specPreferenceRefused =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -182,6 +186,15 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
    * @return a stage failed with {@link IllegalArgumentException} for a name that cannot name a
    *     Lease, or with the client's error when the API server cannot be read
    */
+  /**
+   * The candidates of priority above 0: a Lease each, labelled {@code
+   * election.github.io/candidate-of} (docs/CONTROL.md).
+   */
+  @Override
+  protected io.github.election.spi.record.CandidateRoster roster() {
+    return roster;
+  }
+
   @Override
   protected CompletionStage<Optional<LeaderRecord>> peek(String election) {
     String lease = leaseName(election);
@@ -248,6 +261,21 @@ public final class KubernetesElectionBackend extends RecordElectionBackend {
 
   boolean isClosed() {
     return closed;
+  }
+
+  /** Whether the API server refused {@code spec.strategy} and {@code spec.preferredHolder}. */
+  boolean specPreferenceRefused() {
+    return specPreferenceRefused.get();
+  }
+
+  /** The API server refused them: from now on the annotation alone names a preferred holder. */
+  void refuseSpecPreference(KubernetesClientException e) {
+    if (specPreferenceRefused.compareAndSet(false, true)) {
+      log.info("{}: the API server refuses spec.strategy/spec.preferredHolder of Leases ({}); "
+          + "naming preferred holders by the annotation {} only", label,
+          e.getStatus() != null ? e.getStatus().getMessage() : e.getMessage(),
+          LeaseStore.PREFERRED_HOLDER);
+    }
   }
 
   String label() {

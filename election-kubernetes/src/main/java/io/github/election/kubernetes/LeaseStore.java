@@ -95,8 +95,8 @@ final class LeaseStore implements RecordStore {
         .withNewMetadata().withName(leaseName).withNamespace(backend.namespaceName())
         .endMetadata().withSpec(encode(record, new LeaseSpec())).build();
     annotate(fresh, record);
-    return call("create", () -> seen(backend.leases(requestTimeoutMillis).resource(fresh)
-        .create()));
+    return call("create", () -> seen(withSpecPreference(fresh, record,
+        l -> backend.leases(requestTimeoutMillis).resource(l).create())));
   }
 
   @Override
@@ -114,8 +114,8 @@ final class LeaseStore implements RecordStore {
             .endMetadata().build();
     base.setSpec(encode(next, base.getSpec() != null ? base.getSpec() : new LeaseSpec()));
     annotate(base, next);
-    return call("update", () -> seen(backend.leases(requestTimeoutMillis).resource(base)
-        .update()));
+    return call("update", () -> seen(withSpecPreference(base, next,
+        l -> backend.leases(requestTimeoutMillis).resource(l).update())));
   }
 
   @Override
@@ -214,9 +214,9 @@ final class LeaseStore implements RecordStore {
 
   /**
    * Writes the record's preferred holder as the annotation {@value #PREFERRED_HOLDER}, or
-   * removes it. Not {@code spec.preferredHolder}: an API server refuses that field unless
-   * {@code spec.strategy} is set, which needs the CoordinatedLeaderElection feature gate
-   * (docs/CONTROL.md); {@link #decode} reads that field first, where Kubernetes set it.
+   * removes it: every server keeps an annotation, where {@code spec.preferredHolder} needs
+   * Kubernetes 1.31+ with the CoordinatedLeaderElection feature gate ({@link
+   * #withSpecPreference} writes it too); {@link #decode} reads the spec field first.
    */
   private static void annotate(Lease lease, LeaderRecord r) {
     java.util.Map<String, String> annotations = lease.getMetadata().getAnnotations();
@@ -233,6 +233,57 @@ final class LeaseStore implements RecordStore {
       next.put(PREFERRED_HOLDER, r.preferredHolder());
     }
     lease.getMetadata().setAnnotations(next);
+  }
+
+  /**
+   * The value of {@code spec.strategy} this library writes with {@code spec.preferredHolder}: a
+   * third-party strategy (a qualified name with a '/'), which Kubernetes' own coordinated leader
+   * election controller leaves alone.
+   */
+  static final String STRATEGY = "election.github.io/handover";
+
+  /**
+   * Writes {@code lease} through {@code write}, with {@code spec.preferredHolder} and {@code
+   * spec.strategy} set from the record where the API server takes them (docs/CONTROL.md):
+   * Kubernetes 1.32+ with the CoordinatedLeaderElection feature gate keeps them; a server
+   * without the gate drops both (its strategy code clears disabled fields), an older one drops
+   * them as unknown fields; a server that refuses the strategy (422, as 1.31 with the gate does
+   * for a third-party strategy) gets the write again without them, and this backend does not
+   * send them again. An acquisition clears {@code preferredHolder}, and {@code strategy} when it
+   * is ours (a strategy of another coordinator stays). The annotation {@value
+   * #PREFERRED_HOLDER} is written either way.
+   */
+  private Lease withSpecPreference(Lease lease, LeaderRecord r,
+      java.util.function.UnaryOperator<Lease> write) {
+    LeaseSpec spec = lease.getSpec();
+    String strategyBefore = spec.getStrategy();
+    if (r.preferredHolder() == null) {
+      spec.setPreferredHolder(null);
+      if (STRATEGY.equals(spec.getStrategy())) {
+        spec.setStrategy(null);
+      }
+      return write.apply(lease);
+    }
+    if (backend.specPreferenceRefused()) {
+      spec.setPreferredHolder(null);
+      spec.setStrategy(STRATEGY.equals(strategyBefore) ? null : strategyBefore);
+      return write.apply(lease);
+    }
+    spec.setPreferredHolder(r.preferredHolder());
+    if (spec.getStrategy() == null || spec.getStrategy().isEmpty()) {
+      spec.setStrategy(STRATEGY);
+    }
+    try {
+      return write.apply(lease);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 422) {
+        throw e;
+      }
+      backend.refuseSpecPreference(e);
+      spec.setPreferredHolder(null);
+      spec.setStrategy(STRATEGY.equals(strategyBefore) ? null : strategyBefore);
+      return write.apply(lease);
+    }
   }
 
   private static String versionOf(Lease lease) {

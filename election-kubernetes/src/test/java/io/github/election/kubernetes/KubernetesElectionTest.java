@@ -317,4 +317,80 @@ class KubernetesElectionTest {
         .until(() -> a.state() == LeadershipState.FOLLOWER
             && a.leader().equals(Optional.of("intruder")));
   }
+
+  /**
+   * A handover to a name writes the annotation and, where the API server keeps them, {@code
+   * spec.preferredHolder} and {@code spec.strategy} (fabric8's mock keeps every field); the next
+   * acquisition clears all three.
+   */
+  @Test
+  void handoverWritesSpecPreferredHolderAndStrategyAndTheAcquisitionClearsThem() {
+    LeaderElection a = candidate("a", timings());
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    a.resign("nobody");
+    Lease released = lease();
+    assertThat(released.getSpec().getHolderIdentity()).isNullOrEmpty();
+    assertThat(released.getSpec().getPreferredHolder()).isEqualTo("nobody");
+    assertThat(released.getSpec().getStrategy()).isEqualTo(LeaseStore.STRATEGY);
+    assertThat(released.getMetadata().getAnnotations())
+        .containsEntry(LeaseStore.PREFERRED_HOLDER, "nobody");
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    Lease taken = lease();
+    assertThat(taken.getSpec().getPreferredHolder()).isNull();
+    assertThat(taken.getSpec().getStrategy()).isNull();
+    assertThat(taken.getMetadata().getAnnotations()).doesNotContainKey(LeaseStore.PREFERRED_HOLDER);
+  }
+
+  /**
+   * A Lease whose {@code spec.strategy} another coordinator set keeps it through our writes; its
+   * {@code spec.preferredHolder} is read as the named successor.
+   */
+  @Test
+  void aStrategyOfAnotherCoordinatorIsKept() {
+    LeaderElection a = candidate("a", timings());
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    Lease l = lease();
+    l.getSpec().setStrategy("OldestEmulationVersion");
+    direct.leases().inNamespace(MockApiServer.NAMESPACE).resource(l).update();
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> !lease().getSpec().getRenewTime().equals(l.getSpec().getRenewTime()));
+    assertThat(lease().getSpec().getStrategy()).as("after a renewal")
+        .isEqualTo("OldestEmulationVersion");
+    await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
+    a.resign("nobody");
+    assertThat(lease().getSpec().getStrategy()).as("after a handover")
+        .isEqualTo("OldestEmulationVersion");
+    assertThat(lease().getSpec().getPreferredHolder()).isEqualTo("nobody");
+  }
+
+  /**
+   * A candidate of priority above 0 keeps a Lease of its own, labelled with its election's
+   * Lease, which the backend lists with its priority; closing removes it.
+   */
+  @Test
+  void aCandidateOfPriorityKeepsALeaseOfItsOwnUntilItCloses() throws Exception {
+    ElectionBackend b = fixture.newBackend();
+    clients.add(b);
+    LeaderElection a = timings().applyTo(LeaderElection.builder(b)).name(name).identity("a")
+        .priority(3).transitionRecorder(log.recorder("a")).build();
+    elections.add(a);
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    await().atMost(Duration.ofSeconds(5)).until(() -> direct.leases()
+        .inNamespace(MockApiServer.NAMESPACE).withLabel(LeaseRoster.CANDIDATE_OF, name).list()
+        .getItems().size() == 1);
+    List<Lease> entries = direct.leases().inNamespace(MockApiServer.NAMESPACE)
+        .withLabel(LeaseRoster.CANDIDATE_OF, name).list().getItems();
+    assertThat(entries).hasSize(1);
+    assertThat(entries.get(0).getSpec().getHolderIdentity()).isEqualTo("a");
+    assertThat(entries.get(0).getMetadata().getAnnotations())
+        .containsEntry(LeaseRoster.PRIORITY, "3").containsEntry(LeaseRoster.ELECTION, name);
+    assertThat(b.candidates(name).toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS))
+        .containsExactly(new io.github.election.spi.OpenCandidate("a", 3));
+    a.close();
+    assertThat(direct.leases().inNamespace(MockApiServer.NAMESPACE)
+        .withLabel(LeaseRoster.CANDIDATE_OF, name).list().getItems()).isEmpty();
+  }
 }

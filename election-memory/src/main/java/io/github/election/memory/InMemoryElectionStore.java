@@ -7,6 +7,7 @@ import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.Observation;
 import io.github.election.spi.Onlooker;
+import io.github.election.spi.OpenCandidate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -231,7 +232,8 @@ public final class InMemoryElectionStore {
       Record own = m.record;
       if (own == null || !records.contains(own)) {
         own = new Record(m.client, m.context.settings().identity(), ++revision,
-            m.context.settings().leaseDuration().toNanos(), ticker.read());
+            m.context.settings().leaseDuration().toNanos(), ticker.read(),
+            m.context.settings().priority());
         m.record = own;
         records.add(own);
         if (leader == null) {
@@ -292,7 +294,8 @@ public final class InMemoryElectionStore {
         if (!leave) {
           // stay a candidate, behind every other one (C2)
           m.record = new Record(m.client, m.context.settings().identity(), ++revision,
-              m.context.settings().leaseDuration().toNanos(), ticker.read());
+              m.context.settings().leaseDuration().toNanos(), ticker.read(),
+              m.context.settings().priority());
           records.add(m.record);
         }
       }
@@ -327,11 +330,14 @@ public final class InMemoryElectionStore {
     final String identity;
     final long revision;
     final long leaseNanos;
+    final int priority;
     java.time.Instant since; // when it became the leader
     long renewedAt;
 
-    Record(Client client, String identity, long revision, long leaseNanos, long renewedAt) {
+    Record(Client client, String identity, long revision, long leaseNanos, long renewedAt,
+        int priority) {
       this.client = client;
+      this.priority = priority;
       this.identity = identity;
       this.revision = revision;
       this.leaseNanos = leaseNanos;
@@ -426,6 +432,25 @@ public final class InMemoryElectionStore {
       }
       toTell.forEach(CandidateContext::changed);
       return CompletableFuture.completedFuture(info);
+    }
+
+    /** The live records of the election, oldest (the leader) first, with their priorities. */
+    @Override
+    public CompletionStage<List<OpenCandidate>> candidates(String election) {
+      List<CandidateContext> toTell = new ArrayList<>();
+      List<OpenCandidate> out = new ArrayList<>();
+      synchronized (store.lock) {
+        Optional<String> refusal = store.refusal(this);
+        if (refusal.isPresent()) {
+          return CompletableFuture.failedFuture(new IllegalStateException(refusal.get()));
+        }
+        store.sweep(election, toTell);
+        for (Record r : store.elections.getOrDefault(election, List.of())) {
+          out.add(new OpenCandidate(r.identity, r.priority));
+        }
+      }
+      toTell.forEach(CandidateContext::changed);
+      return CompletableFuture.completedFuture(out);
     }
 
     @Override

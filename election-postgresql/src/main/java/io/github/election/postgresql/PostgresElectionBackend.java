@@ -82,6 +82,7 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
 
   private final Table table;
   private final Requests requests;
+  private final Roster roster;
   private final Listener listener;
   private final boolean createTable;
   private final String where;
@@ -95,6 +96,7 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
     this.createTable = b.createTable;
     this.where = where;
     this.requests = new Requests(dataSource, borrowed, where, b.maxConnections);
+    this.roster = new Roster(requests, table.qualified, b.createTable);
     this.listener = b.listen
         ? new Listener(dataSource, requests, table, b.listenCheck.toNanos(),
             b.listenCheck.toNanos())
@@ -178,6 +180,12 @@ public final class PostgresElectionBackend extends RecordElectionBackend {
   protected RecordStore open(CandidateContext context) {
     ElectionSettings s = context.settings();
     return new RowStore(this, s.name(), requestTimeoutNanos(s), s.renewDeadline().toNanos() / 2);
+  }
+
+  /** The candidates of priority above 0: rows of {@code <table>_roster} (docs/CONTROL.md). */
+  @Override
+  protected io.github.election.spi.record.CandidateRoster roster() {
+    return roster;
   }
 
   @Override

@@ -17,6 +17,17 @@ CREATE TABLE IF NOT EXISTS election_leader (
   version           bigint NOT NULL            -- grows with every write: compare-and-set
 );
 
+-- The candidates of a priority above 0 (builder.priority(N)): one row each, written again before
+-- it runs out (expires_at, the database's clock) and removed when the candidate leaves. Read by a
+-- leader to choose whom to hand over to; candidates of priority 0 write nothing here.
+CREATE TABLE IF NOT EXISTS election_leader_roster (
+  election   text NOT NULL,
+  identity   text NOT NULL,
+  priority   integer NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (election, identity)
+);
+
 -- Fencing: a leader calls this inside its own transaction, with its term, before it writes:
 --   SELECT election_leader_assert('jobs', 42);
 -- It fails (SQLSTATE EL001) unless that term is the current one, held and unexpired by this

@@ -1191,6 +1191,12 @@ public abstract class ElectionCompatibilityKit {
           .hasMessageContaining("-5ms");
       assertThatThrownBy(() -> ok.drainTimeout(Duration.ofSeconds(-1)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("drainTimeout");
+      assertThatThrownBy(() -> ok.priority(-1))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("priority")
+          .hasMessageContaining("-1");
+      assertThatThrownBy(() -> ok.preemptAfter(Duration.ofSeconds(-2)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("preemptAfter")
+          .hasMessageContaining("-2s");
       assertThatThrownBy(() -> ok.name(" ")).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("name");
       assertThatThrownBy(() -> ok.identity("")).isInstanceOf(IllegalArgumentException.class)
@@ -1318,6 +1324,165 @@ public abstract class ElectionCompatibilityKit {
     private void awaitNotUnknown(Participant p) {
       await(p.identity() + " hears from the store", electionBound(),
           () -> p.state() != LeadershipState.UNKNOWN);
+    }
+  }
+
+  // ================================================================== K: priority
+
+  /** Rules K1-K3: priorities and opt-in preemption. */
+  @Nested
+  @DisplayName("K: priority and preemption")
+  class Priorities {
+
+    /**
+     * "low" (priority 1) leads, "mid" (priority 0) follows; "high" (priority 5) joins. Every
+     * candidate has {@code preemptAfter(t)}. "high" must be the next to lead, not before t after
+     * its start and within t + P + three times the store's handover bound (the leader lists the
+     * candidates every P, and its handover lists them once more). A failure naming time means
+     * the leader did not see "high" (its priority is not published, or the list misses it); one
+     * naming "mid" means the handover did not name the best candidate.
+     */
+    @Test
+    @DisplayName("K1: with preemption, a higher-priority candidate leads within its delay plus P plus the handover, not before, nobody else in between")
+    void K1_higherPriorityCandidatePreemptsWithinItsDelay() {
+      Duration t = Duration.ofSeconds(1);
+      Participant low = candidate("low", b -> b.priority(1).preemptAfter(t));
+      low.election().start();
+      awaitConverged(List.of(low), electionBound());
+      Participant mid = candidate("mid", b -> b.preemptAfter(t));
+      mid.election().start();
+      awaitConverged(List.of(low, mid), electionBound());
+      Participant high = candidate("high", b -> b.priority(5).preemptAfter(t));
+      List<Participant> group = List.of(low, mid, high);
+      int periodsBefore = monitor.intervals().size();
+      long startAt = System.nanoTime();
+      high.election().start();
+      Duration bound = t.plus(timings.retryPeriod()).plus(timings.handover().multipliedBy(3));
+      Participant next = awaitOtherLeader(group, low, bound.plus(electionBound()));
+      List<SafetyMonitor.Interval> after = monitor.intervals();
+      assertThat(after.subList(periodsBefore, after.size())).as("K1: periods after high joined")
+          .isNotEmpty().first().extracting(SafetyMonitor.Interval::identity).isEqualTo("high");
+      assertThat(next).as("K1: the next leader").isSameAs(high);
+      assertThat(nanos(leaderSince(high) - startAt)).as("K1: from high's start to it leading")
+          .isGreaterThanOrEqualTo(t).isLessThanOrEqualTo(bound);
+      assertThat(awaitConverged(group, electionBound())).as("K1: the leader once settled")
+          .isSameAs(high);
+    }
+
+    /**
+     * Four candidates of priorities 0, 2, 3 and 5, without preemption; the one of 5 starts first.
+     * Twice the leader resigns, then it closes (each time once every candidate is listed again): each time the next leader must be the open candidate of the highest
+     * priority among the others, within three times the store's handover bound (a list of the
+     * candidates, then a handover to a named one), and nobody else in between. A candidate that
+     * takes over must not hand back to the one that just resigned.
+     */
+    @Test
+    @DisplayName("K2: on resign and close the open candidate of the highest priority leads next, within three times the handover bound, nobody else in between")
+    void K2_resignAndCloseHandOverToTheHighestPriority() {
+      int[] priorities = {0, 2, 3, 5};
+      List<Participant> group = new ArrayList<>();
+      java.util.Map<Participant, Integer> priorityOf = new java.util.HashMap<>();
+      for (int i = 0; i < priorities.length; i++) {
+        int priority = priorities[i];
+        Participant p = candidate("c" + (i + 1), b -> b.priority(priority));
+        priorityOf.put(p, priority);
+        group.add(p);
+      }
+      // the best first: so no candidate that takes over at the start hands over meanwhile
+      Participant best = group.get(group.size() - 1);
+      best.election().start();
+      awaitConverged(List.of(best), electionBound());
+      group.stream().filter(p -> p != best).forEach(p -> p.election().start());
+      for (int round = 0; round < 3; round++) {
+        awaitListed(group, priorityOf);
+        Participant leader = awaitConverged(group, electionBound());
+        Participant expected = null;
+        for (Participant p : group) {
+          if (p != leader && (expected == null || priorityOf.get(p) > priorityOf.get(expected))) {
+            expected = p;
+          }
+        }
+        int periodsBefore = monitor.intervals().size();
+        long resignAt = System.nanoTime();
+        String what = round < 2 ? "resign()" : "close()";
+        if (round < 2) {
+          leader.election().resign();
+        } else {
+          leader.election().close();
+          group.remove(leader);
+        }
+        Participant next = awaitOtherLeader(group, leader, electionBound());
+        List<SafetyMonitor.Interval> after = monitor.intervals();
+        assertThat(after.subList(periodsBefore, after.size())).as("K2: periods after %s of %s",
+            what, leader.identity()).isNotEmpty().first()
+            .extracting(SafetyMonitor.Interval::identity).isEqualTo(expected.identity());
+        assertThat(next).as("K2: the next leader after %s of %s", what, leader.identity())
+            .isSameAs(expected);
+        assertThat(nanos(leaderSince(next) - resignAt))
+            .as("K2: from %s of %s to %s leading", what, leader.identity(), next.identity())
+            .isLessThanOrEqualTo(timings.handover().multipliedBy(3));
+      }
+    }
+
+    /**
+     * Waits until the election has settled: one leader followed by the others, and the store
+     * lists every candidate of a priority above 0 (a candidate that resigned is enrolled again
+     * only after its hold-off, C2).
+     */
+    private void awaitListed(List<Participant> group, java.util.Map<Participant, Integer> priorityOf) {
+      ElectionBackend look = group.get(0).backend();
+      await("every candidate of a priority above 0 listed by the store", electionBound(), () -> {
+        if (convergedLeader(group) == null) {
+          return false;
+        }
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        try {
+          look.candidates(electionName).toCompletableFuture()
+              .get(timings.renewDeadline().toMillis(), TimeUnit.MILLISECONDS)
+              .forEach(c -> listed.add(c.identity()));
+        } catch (Exception e) {
+          return false;
+        }
+        for (Participant p : group) {
+          if (priorityOf.get(p) > 0 && !listed.contains(p.identity())) {
+            return false;
+          }
+        }
+        return true;
+      });
+    }
+
+    /**
+     * "first" (priority 7) leads; "next" (priority 0) and then "best" (priority 5) join, no
+     * preemption. "first" crashes: whoever the store lets take over, "best" must lead within
+     * D + P plus three times the handover bound of the crash, and then keep leading. A failure
+     * means the candidate that took over did not look for a better one.
+     */
+    @Test
+    @DisplayName("K3: after a failover the open candidate of the highest priority leads within D + P plus three times the handover bound")
+    void K3_failoverEndsWithTheHighestPriorityLeading() {
+      requireFault(Fault.CRASH, "K3");
+      Participant first = candidate("first", b -> b.priority(7));
+      first.election().start();
+      awaitConverged(List.of(first), electionBound());
+      Participant next = candidate("next");
+      next.election().start();
+      awaitConverged(List.of(first, next), electionBound());
+      Participant best = candidate("best", b -> b.priority(5));
+      best.election().start();
+      List<Participant> group = new ArrayList<>(List.of(first, next, best));
+      assertThat(awaitConverged(group, electionBound())).as("K3: the leader before the crash")
+          .isSameAs(first);
+      long crashAt = System.nanoTime();
+      fixture.crash(first.backend());
+      group.remove(first);
+      await("K3: best leads, followed by next",
+          electionBound().plus(timings.handover().multipliedBy(3)),
+          () -> convergedLeader(group) == best);
+      assertThat(nanos(leaderSince(best) - crashAt)).as("K3: from the crash to best leading")
+          .isLessThanOrEqualTo(electionBound().plus(timings.handover().multipliedBy(3)));
+      await("the crashed candidate stops counting itself leader", electionBound(),
+          () -> !first.isLeader());
     }
   }
 

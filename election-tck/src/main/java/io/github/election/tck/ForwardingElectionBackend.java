@@ -53,6 +53,12 @@ public class ForwardingElectionBackend implements ElectionBackend {
   }
 
   @Override
+  public CompletionStage<java.util.List<io.github.election.spi.OpenCandidate>> candidates(
+      String election) {
+    return delegate.candidates(election);
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

@@ -38,7 +38,15 @@ public enum Fault {
    * candidate, or now and then to a name that no candidate has. Option name {@code
    * handover-to}.
    */
-  HANDOVER_TO("L2");
+  HANDOVER_TO("L2"),
+  /**
+   * A candidate restarts with another priority (in the campaign its JVM is killed and a new one
+   * starts at once with a priority drawn from 0 to 3); every candidate of a campaign with this
+   * fault in its mix is built with preemption, and the checker's rule K1 wants the candidate of
+   * the highest priority to lead once the election had the time (docs/CONTRACT.md). Option
+   * name {@code priority}.
+   */
+  PRIORITY("L3");
 
   private final String livenessRule;
 

@@ -1,5 +1,6 @@
 package io.github.election.zookeeper;
 
+import io.github.election.spi.OpenCandidate;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -59,6 +60,22 @@ final class CandidateNodes {
       }
     }
     return ZooKeeperCandidate.sortLikeLeaderLatch(names);
+  }
+
+  /**
+   * The identity in a candidate node's data: the text up to the first NUL, which is followed by
+   * {@code priority=N} when the candidate's priority is not 0 ({@link OpenCandidate#encode});
+   * null when empty.
+   */
+  static String identityOf(byte[] data) {
+    return data == null || data.length == 0 ? null
+        : OpenCandidate.identityOf(new String(data, StandardCharsets.UTF_8));
+  }
+
+  /** Whether a candidate node's data names {@code identity} (given as UTF-8 bytes). */
+  static boolean isIdentity(byte[] data, byte[] identity) {
+    String found = identityOf(data);
+    return found != null && found.equals(new String(identity, StandardCharsets.UTF_8));
   }
 
   /** What {@link #first} found. */
@@ -127,8 +144,7 @@ final class CandidateNodes {
         return first(ordered, from + 1, own, persistent, read, onPersistent);
       }
       byte[] bytes = event.getData();
-      String identity = bytes == null || bytes.length == 0 ? null
-          : new String(bytes, StandardCharsets.UTF_8);
+      String identity = identityOf(bytes);
       return CompletableFuture.completedFuture(new First(name, false, identity,
           stat.getCzxid()));
     });

@@ -5,6 +5,7 @@ import io.github.election.spi.CandidateContext;
 import io.github.election.spi.Confirmation;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.Observation;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -147,7 +148,9 @@ final class ZooKeeperCandidate implements Candidate {
     this.zk = backend.client().newWatcherRemoveCuratorFramework();
     this.electionPath = backend.electionPath(s.name());
     this.nodePath = ZKPaths.makePath(electionPath, LATCH_NAME);
-    this.identity = s.identity().getBytes(StandardCharsets.UTF_8);
+    // the node's data: the identity, and the priority when not 0 (docs/CONTROL.md)
+    this.identity = OpenCandidate.encode(s.identity(), s.priority())
+        .getBytes(StandardCharsets.UTF_8);
     this.acl = backend.acl();
     this.timeoutNanos = s.renewDeadline().toNanos() / 2;
     this.label = backend.label() + ":" + s.name() + "/" + s.identity();
@@ -498,7 +501,7 @@ final class ZooKeeperCandidate implements Candidate {
           CuratorEvent e = reads.get(i).join();
           if (KeeperException.Code.get(e.getResultCode()) == KeeperException.Code.OK
               && e.getStat() != null && e.getStat().getEphemeralOwner() != 0
-              && java.util.Arrays.equals(e.getData(), wanted)) {
+              && CandidateNodes.isIdentity(e.getData(), wanted)) {
             to = i + 1;
           }
         }

@@ -8,6 +8,7 @@ import io.github.election.spi.DaemonThreads;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -425,6 +426,92 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
                 result.complete(new LeaderInfo(election, first.identity, first.czxid, null));
               }
             });
+      }).forPath(path);
+    } catch (Exception e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * The open candidates of an election, in the order of the queue (the leader first): the
+   * candidate nodes (ephemeral, named as {@code LeaderLatch} names them) and the priorities in
+   * their data ({@link OpenCandidate#encode}). One listing and one read per node; a node gone
+   * between the two is left out.
+   *
+   * @return a stage failing when the backend is closed, or ZooKeeper does not answer in time
+   */
+  @Override
+  public CompletionStage<List<OpenCandidate>> candidates(String election) {
+    Objects.requireNonNull(election, "election");
+    String problem = nodeNameProblem(election);
+    if (problem != null) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("election '" + election
+          + "' is not a valid ZooKeeper node name: " + problem));
+    }
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    }
+    String path = electionPath(election);
+    CompletableFuture<List<OpenCandidate>> result = new CompletableFuture<>();
+    try {
+      int timeout = client.getZookeeperClient().getConnectionTimeoutMs();
+      ScheduledFuture<?> timer = io.schedule(() -> result.completeExceptionally(
+          new TimeoutException(label + ": list of the candidates of " + election
+              + " got no answer within " + timeout + "ms")), timeout, TimeUnit.MILLISECONDS);
+      result.whenComplete((v, e) -> timer.cancel(false));
+      io.execute(() -> listCandidates(path, result));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(new IllegalStateException(label + " is closed"));
+    }
+    return result;
+  }
+
+  private void listCandidates(String path, CompletableFuture<List<OpenCandidate>> result) {
+    try {
+      client.getChildren().inBackground((c, listing) -> {
+        KeeperException.Code code = KeeperException.Code.get(listing.getResultCode());
+        if (code == KeeperException.Code.NONODE) {
+          result.complete(List.of());
+          return;
+        }
+        if (code != KeeperException.Code.OK) {
+          result.completeExceptionally(KeeperException.create(code, path));
+          return;
+        }
+        List<String> order = CandidateNodes.order(listing.getChildren(), null,
+            ConcurrentHashMap.newKeySet());
+        List<CompletableFuture<CuratorEvent>> reads = new java.util.ArrayList<>();
+        for (String name : order) {
+          reads.add(read(ZKPaths.makePath(path, name)));
+        }
+        CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+          if (e != null) {
+            result.completeExceptionally(e);
+            return;
+          }
+          List<OpenCandidate> out = new java.util.ArrayList<>();
+          for (CompletableFuture<CuratorEvent> r : reads) {
+            CuratorEvent event = r.join();
+            KeeperException.Code rc = KeeperException.Code.get(event.getResultCode());
+            if (rc == KeeperException.Code.NONODE) {
+              continue;
+            }
+            if (rc != KeeperException.Code.OK) {
+              result.completeExceptionally(KeeperException.create(rc, event.getPath()));
+              return;
+            }
+            if (event.getStat() == null || event.getStat().getEphemeralOwner() == 0) {
+              continue;
+            }
+            byte[] data = event.getData();
+            OpenCandidate candidate = data == null ? null
+                : OpenCandidate.decode(new String(data, StandardCharsets.UTF_8));
+            if (candidate != null) {
+              out.add(candidate);
+            }
+          }
+          result.complete(out);
+        });
       }).forPath(path);
     } catch (Exception e) {
       result.completeExceptionally(e);

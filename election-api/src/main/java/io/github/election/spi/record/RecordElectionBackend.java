@@ -110,8 +110,42 @@ public abstract class RecordElectionBackend implements ElectionBackend {
     validate(context.settings());
     RecordStore store = Objects.requireNonNull(open(context), "open returned null");
     LeaseRecordCandidate[] self = new LeaseRecordCandidate[1];
-    return candidates.add(() -> self[0] = new LeaseRecordCandidate(store, context,
+    Candidate c = candidates.add(() -> self[0] = new LeaseRecordCandidate(store, context,
         this::schedule, Clock.systemUTC(), () -> candidates.remove(self[0])));
+    return announced(c, context);
+  }
+
+  /**
+   * The entries of the candidates of priority above 0, for {@link #candidates}; null (the
+   * default) when this store keeps none, and then priorities have no effect on it.
+   */
+  protected CandidateRoster roster() {
+    return null;
+  }
+
+  /**
+   * The candidates of priority above 0 whose entries in the {@link #roster()} have not run out,
+   * highest priority first; a candidate of priority 0 writes no entry and is not listed.
+   */
+  @Override
+  public CompletionStage<java.util.List<io.github.election.spi.OpenCandidate>> candidates(
+      String election) {
+    Objects.requireNonNull(election, "election");
+    CandidateRoster roster = roster();
+    if (roster == null) {
+      return ElectionBackend.super.candidates(election);
+    }
+    try {
+      return Objects.requireNonNull(roster.list(election), "roster.list returned null");
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** A candidate of priority above 0 keeps an entry in the roster, when there is one. */
+  private Candidate announced(Candidate c, CandidateContext context) {
+    CandidateRoster roster = context.settings().priority() > 0 ? roster() : null;
+    return roster == null ? c : new AnnouncedCandidate(c, roster, context);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.github.election.spi.Candidate;
 import io.github.election.spi.CandidateContext;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.Observation;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.tck.BrokenFixture;
 import io.github.election.tck.ElectionFixture;
 import java.util.List;
@@ -520,6 +521,38 @@ public enum Mutant {
 
         @Override
         void observed(CandidateContext real, Observation o) {
+        }
+      });
+    }
+  },
+
+  /** Candidates are listed without their priorities (every one as 0): priority has no effect. */
+  PRIORITIES_NOT_PUBLISHED("K1", "K2", "K3") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        @Override
+        public CompletionStage<List<OpenCandidate>> candidates(String election) {
+          return inner.candidates(election).thenApply(list -> list.stream()
+              .map(c -> new OpenCandidate(c.identity(), 0)).toList());
+        }
+      });
+    }
+  },
+
+  /** The list of candidates is read once per client and never again: late joiners are unseen. */
+  CANDIDATES_LISTED_ONCE("K1") {
+    @Override
+    ElectionFixture fixture() {
+      return backends(b -> new ForwardingBackend(b) {
+        private volatile CompletionStage<List<OpenCandidate>> first;
+
+        @Override
+        public CompletionStage<List<OpenCandidate>> candidates(String election) {
+          if (first == null) {
+            first = inner.candidates(election);
+          }
+          return first;
         }
       });
     }
