@@ -32,7 +32,8 @@ class StoreHarnessLookupTest {
   void theFaultsOfACampaignAreTheStoresPlusResignAndPauseWhereCandidatesRunApart() {
     try (StoreHarness memory = StoreHarness.start("memory", 3)) {
       assertThat(CampaignRun.injectable(memory)).containsExactlyInAnyOrder(Fault.CRASH,
-          Fault.CUT, Fault.RESTART, Fault.EXPIRE, Fault.RESIGN, Fault.HANDOVER_TO);
+          Fault.CUT, Fault.RESTART, Fault.EXPIRE, Fault.RESIGN, Fault.HANDOVER_TO,
+          Fault.PRIORITY);
     }
   }
 }
