@@ -312,34 +312,15 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<LeaderInfo> inspect(String election) {
-    SettingValues.requireText(election, "election");
-    if (election.indexOf('/') >= 0) {
-      return CompletableFuture.failedFuture(
-          new IllegalArgumentException("name '" + election + "' must not contain '/'"));
-    }
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
-    }
-    ByteSequence prefix = ByteSequence.from(keyPrefix + "/" + election + "/",
-        StandardCharsets.UTF_8);
-    GetOption first = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-        .withSortOrder(GetOption.SortOrder.ASCEND).withLimit(1).build();
-    CompletableFuture<GetResponse> get;
-    try {
-      get = client().getKVClient().get(prefix, first);
-    } catch (RuntimeException e) {
-      get = CompletableFuture.failedFuture(e);
-    }
-    return within(get, TimeUnit.SECONDS.toNanos(INSPECT_TIMEOUT_SECONDS), "inspect of " + election)
-        .thenApply(r -> {
-          if (r.getKvs().isEmpty()) {
-            return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
-          }
-          KeyValue head = r.getKvs().get(0);
-          return new LeaderInfo(election,
-              OpenCandidate.identityOf(head.getValue().toString(StandardCharsets.UTF_8)),
-              head.getCreateRevision(), null);
-        });
+    return readQueue(election, 1, "inspect of " + election).thenApply(r -> {
+      if (r.getKvs().isEmpty()) {
+        return new LeaderInfo(election, null, LeadershipEvent.NO_TERM, null);
+      }
+      KeyValue head = r.getKvs().get(0);
+      return new LeaderInfo(election,
+          OpenCandidate.identityOf(head.getValue().toString(StandardCharsets.UTF_8)),
+          head.getCreateRevision(), null);
+    });
   }
 
   /**
@@ -352,6 +333,24 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<List<OpenCandidate>> candidates(String election) {
+    return readQueue(election, 0, "list of the candidates of " + election).thenApply(r -> {
+      List<OpenCandidate> out = new java.util.ArrayList<>();
+      for (KeyValue kv : r.getKvs()) {
+        OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
+        if (c != null) {
+          out.add(c);
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * One linearizable read of an election's keys, by create revision (the queue, the leader
+   * first), at most {@code limit} of them (0: all), bounded by {@value #INSPECT_TIMEOUT_SECONDS} s;
+   * failed at once for a name with '/' or a closed backend.
+   */
+  private CompletableFuture<GetResponse> readQueue(String election, long limit, String what) {
     SettingValues.requireText(election, "election");
     if (election.indexOf('/') >= 0) {
       return CompletableFuture.failedFuture(
@@ -362,25 +361,16 @@ public final class EtcdElectionBackend implements ElectionBackend {
     }
     ByteSequence prefix = ByteSequence.from(keyPrefix + "/" + election + "/",
         StandardCharsets.UTF_8);
-    GetOption all = GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.CREATE)
-        .withSortOrder(GetOption.SortOrder.ASCEND).build();
+    GetOption queue = GetOption.builder().isPrefix(true)
+        .withSortField(GetOption.SortTarget.CREATE).withSortOrder(GetOption.SortOrder.ASCEND)
+        .withLimit(limit).build();
     CompletableFuture<GetResponse> get;
     try {
-      get = client().getKVClient().get(prefix, all);
+      get = client().getKVClient().get(prefix, queue);
     } catch (RuntimeException e) {
       get = CompletableFuture.failedFuture(e);
     }
-    return within(get, TimeUnit.SECONDS.toNanos(INSPECT_TIMEOUT_SECONDS),
-        "list of the candidates of " + election).thenApply(r -> {
-          List<OpenCandidate> out = new java.util.ArrayList<>();
-          for (KeyValue kv : r.getKvs()) {
-            OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
-            if (c != null) {
-              out.add(c);
-            }
-          }
-          return out;
-        });
+    return within(get, TimeUnit.SECONDS.toNanos(INSPECT_TIMEOUT_SECONDS), what);
   }
 
   /**
