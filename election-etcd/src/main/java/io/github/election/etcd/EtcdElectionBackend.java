@@ -472,6 +472,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
     volatile Throwable failure;
     /** Whether a request on this client was answered. */
     final AtomicBoolean answered = new AtomicBoolean();
+    /** When etcd last answered a request on this client ({@link System#nanoTime()}). */
+    volatile long lastAnswer = createdAt - TimeUnit.DAYS.toNanos(1);
 
     Connection(Client client) {
       this(client, 0);
@@ -483,15 +485,32 @@ public final class EtcdElectionBackend implements ElectionBackend {
     }
   }
 
+  /**
+   * Records how a request on {@code c} ended: a failure for want of a connection, or success. A
+   * request that got no answer in time, sent at {@code sentAt}, counts as a connection failure only
+   * when etcd answered nothing on that connection since: a busy connection that answers others
+   * (thousands of elections starting at once) is slow, not lost, and replacing its client would
+   * fail every request under way on it and start them all again.
+   */
+  private void fared(Connection c, Throwable error, long sentAt) {
+    if (error instanceof TimeoutException && c.lastAnswer - sentAt > 0) {
+      return;
+    }
+    fared(c, error);
+  }
+
   /** Records how a request on {@code c} ended: a failure for want of a connection, or success. */
   private void fared(Connection c, Throwable error) {
     if (error == null) {
+      c.lastAnswer = System.nanoTime();
       c.failure = null;
       if (c.failures > 0 && c.answered.compareAndSet(false, true)) {
         log.info("{}: etcd at {} answers again", label, endpoints);
       }
     } else if (isConnectionFailure(error)) {
       c.failure = error;
+    } else {
+      c.lastAnswer = System.nanoTime(); // etcd's own error: an answer all the same
     }
   }
 
@@ -594,6 +613,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   <T> CompletableFuture<T> within(CompletableFuture<T> f, long nanos, String what) {
     Connection used = connection;
+    long sentAt = System.nanoTime();
     if (f.isDone()) {
       f.whenComplete((value, error) -> fared(used, error == null ? null : SharedLease.unwrap(error)));
       return f;
@@ -605,7 +625,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
         TimeoutException late = new TimeoutException(what + " got no answer from etcd at "
             + endpoints + " within " + format(Duration.ofNanos(nanos)));
         if (result.completeExceptionally(late)) {
-          fared(used, late);
+          fared(used, late, sentAt);
         }
       }, nanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) {
@@ -616,7 +636,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
       if (result.isCancelled()) {
         timer.cancel(false);
         fared(used, new TimeoutException(what + " was given up before etcd at " + endpoints
-            + " answered"));
+            + " answered"), sentAt);
       }
     });
     f.whenComplete((value, error) -> {
@@ -629,6 +649,8 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
       if (error != null ? result.completeExceptionally(cause) : result.complete(value)) {
         fared(used, cause);
+      } else if (cause == null || !isConnectionFailure(cause)) {
+        fared(used, null); // answered after its caller gave up: the connection works
       }
     });
     return result;

@@ -470,6 +470,30 @@ class EtcdElectionBackendTest {
   }
 
   @Test
+  @DisplayName("a request without an answer replaces the client only when etcd answered nothing on it since: a busy connection is kept")
+  void busyConnectionIsKeptSilentOneReplaced() throws Exception {
+    EtcdElectionBackend backend = EtcdElectionBackend.builder()
+        .endpoints("http://127.0.0.1:" + port()).keyPrefix(EtcdFixture.PREFIX).build();
+    closeables.add(backend);
+    Client first = backend.client();
+    long timeout = TimeUnit.MILLISECONDS.toNanos(100);
+    // a request stuck behind thousands of others: no answer in time, while others are answered
+    java.util.concurrent.CompletableFuture<Object> slow = backend.within(
+        new java.util.concurrent.CompletableFuture<>(), timeout, "a slow request");
+    backend.within(first.getKVClient().get(ByteSequence.from("x", StandardCharsets.UTF_8)),
+        TimeUnit.SECONDS.toNanos(5), "a get").get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> slow.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
+        java.util.concurrent.TimeoutException.class);
+    assertThat(backend.client()).as("the client of a connection that answers").isSameAs(first);
+    // the same, with nothing answered since it was sent: the connection is silent
+    java.util.concurrent.CompletableFuture<Object> silent = backend.within(
+        new java.util.concurrent.CompletableFuture<>(), timeout, "a request");
+    assertThatThrownBy(() -> silent.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
+        java.util.concurrent.TimeoutException.class);
+    assertThat(backend.client()).as("the client of a silent connection").isNotSameAs(first);
+  }
+
+  @Test
   @DisplayName("a client given by the user stays open after the backend closed")
   void userClientIsNotClosed() throws Exception {
     try (Client client = Client.builder().endpoints("http://127.0.0.1:" + port()).build()) {

@@ -72,7 +72,8 @@ import org.slf4j.LoggerFactory;
  * the calling thread while the client is connected
  * (Curator's background operations only queue a packet then), and from the backend's I/O thread
  * otherwise; their callbacks run on the client's event thread. A request that completes after
- * its operation gave up is undone (a node created too late is deleted).
+ * its operation gave up changes nothing the engine sees: a node created too late is kept for
+ * the next round while the candidate is still enrolling, deleted otherwise ({@link #create}).
  */
 final class ZooKeeperCandidate implements Candidate {
 
@@ -137,6 +138,8 @@ final class ZooKeeperCandidate implements Candidate {
   private Node own; // guarded by lock
   private boolean leading; // guarded by lock: the last round found the own node first
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
+  /** How many releases and handovers began: a node created before one is not kept. */
+  private long givenUp; // guarded by lock
   /** Children named like candidate nodes but found persistent: skipped while they are listed. */
   private final Set<String> persistent = ConcurrentHashMap.newKeySet();
   private volatile boolean left;
@@ -411,9 +414,19 @@ final class ZooKeeperCandidate implements Candidate {
     return seen;
   }
 
-  /** Creates the own node; a node that arrives after the operation gave up is deleted. */
+  /**
+   * Creates the own node. A node that arrives after the round gave up (the engine's timeout: a
+   * store slow to answer, thousands of elections starting at once) is kept as the own node when
+   * the candidate is still enrolling on that session, for the next round to find: deleting it
+   * would wake every candidate of the election and make the next round write again. It is
+   * deleted when the candidate left, released or handed over since, or has a node already.
+   */
   private CompletableFuture<Node> create(Op op) {
     checkActive(op);
+    long givenUpBefore;
+    synchronized (lock) {
+      givenUpBefore = givenUp;
+    }
     return call(cb -> {
       var mode = zk.create().creatingParentContainersIfNeeded().withProtection()
           .withMode(CreateMode.EPHEMERAL_SEQUENTIAL);
@@ -437,7 +450,7 @@ final class ZooKeeperCandidate implements Candidate {
       boolean keep;
       long session = backend.sessionId(); // read outside the lock: it calls into Curator
       synchronized (lock) {
-        keep = !left && !op.abandoned() && own == null && node.session == session;
+        keep = !left && own == null && node.session == session && givenUp == givenUpBefore;
         if (keep) {
           own = node;
         }
@@ -445,6 +458,10 @@ final class ZooKeeperCandidate implements Candidate {
       if (!keep) {
         deleteQuietly(node.path);
         throw new IllegalStateException("node " + node.name + " came too late; deleted");
+      }
+      if (op.abandoned()) {
+        log.debug("{}: {} arrived after the round gave up; kept for the next round", label, node);
+        throw new IllegalStateException(op.what + " abandoned");
       }
       log.debug("{}: enrolled with {}", label, node);
       backend.checkElectionAcl(electionPath);
@@ -459,6 +476,7 @@ final class ZooKeeperCandidate implements Candidate {
   private CompletableFuture<Void> yieldLeadership(Op op) {
     Node node;
     synchronized (lock) {
+      givenUp++;
       if (!leading || own == null) {
         return CompletableFuture.completedFuture(null);
       }
@@ -479,6 +497,7 @@ final class ZooKeeperCandidate implements Candidate {
   private CompletableFuture<Void> handOver(Op op, String successor) {
     Node node;
     synchronized (lock) {
+      givenUp++;
       if (!leading || own == null) {
         return CompletableFuture.completedFuture(null);
       }
