@@ -156,8 +156,15 @@ final class EtcdCandidate implements Candidate {
       }
       myRound = ++round;
     }
-    return backend.within(leases.acquire()
-        .thenCompose(grant -> roundTrip(grant, sentAt, myRound)), timeoutNanos, "poll of " + label);
+    CompletableFuture<Observation> turn = backend.inTurn(() -> leases.acquire()
+        .thenCompose(grant -> roundTrip(grant, sentAt, myRound)));
+    CompletableFuture<Observation> result = backend.within(turn, timeoutNanos, "poll of " + label);
+    result.whenComplete((o, error) -> {
+      if (error != null) {
+        turn.cancel(false); // not sent if it still waits for its turn
+      }
+    });
+    return result;
   }
 
   private CompletableFuture<Observation> roundTrip(SharedLease.Grant grant, long sentAt,

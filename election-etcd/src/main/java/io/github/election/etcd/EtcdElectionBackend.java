@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -48,6 +49,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,6 +117,21 @@ public final class EtcdElectionBackend implements ElectionBackend {
   /** How long the client made from endpoints tries to open a connection. */
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * How etcd's own errors begin ({@code etcdserver: too many requests}, {@code etcdserver:
+   * request timed out, waiting for the applied index took too long}, {@code etcdserver: no
+   * leader}): gRPC carries some as UNAVAILABLE, yet etcd sent them over a working connection.
+   */
+  private static final String ETCD_SERVER_ERROR = "etcdserver: ";
+
+  /**
+   * How many rounds of this backend's candidates may be at etcd at once; the others wait their
+   * turn in the backend. Thousands of elections that start together would otherwise push etcd
+   * past its own limit ({@code etcdserver: too many requests}) and hold up the lease's
+   * keep-alive behind them, which does not wait for a turn.
+   */
+  static final int MAX_ROUNDS_AT_ONCE = 64;
+
   /** How young a client the backend made may be replaced after a connection failure. */
   private static final long MIN_CLIENT_AGE_MILLIS = 50;
 
@@ -151,6 +168,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final Map<Long, SharedLease> leases = new ConcurrentHashMap<>(); // by TTL in seconds
   private final Candidates<EtcdCandidate> candidates;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final Object turns = new Object();
+  private int roundsAtEtcd; // guarded by turns
+  private final ArrayDeque<Runnable> waitingRounds = new ArrayDeque<>(); // guarded by turns
 
   private EtcdElectionBackend(Client client, ClientBuilder clientBuilder, String endpoints,
       ExecutorService clientThreads, String keyPrefix, Duration leaseTtl) {
@@ -514,11 +534,19 @@ public final class EtcdElectionBackend implements ElectionBackend {
     }
   }
 
-  /** No answer in time, or no connection (gRPC UNAVAILABLE), as opposed to an answer of etcd. */
+  /**
+   * No answer in time, or no connection (gRPC UNAVAILABLE), as opposed to an answer of etcd
+   * (an error of etcd's own, even one that gRPC carries as UNAVAILABLE: a fresh client would only
+   * fail every request under way on a connection that works).
+   */
   static boolean isConnectionFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof TimeoutException) {
         return true;
+      }
+      if ((c instanceof EtcdException || c instanceof StatusRuntimeException)
+          && String.valueOf(c.getMessage()).contains(ETCD_SERVER_ERROR)) {
+        return false; // etcd answered (busy, no leader, ...): the connection works
       }
       if (c instanceof EtcdException) {
         ErrorCode code = ((EtcdException) c).getErrorCode();
@@ -654,6 +682,70 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
     });
     return result;
+  }
+
+  /**
+   * Runs a candidate's round now, or when fewer than {@value #MAX_ROUNDS_AT_ONCE} rounds of this
+   * backend are at etcd. A round whose stage was cancelled while it waited (its poll gave up) is
+   * not sent; a round's turn ends when its stage completes, cancelled included, so a round whose
+   * answer never comes holds a turn no longer than its poll's timeout.
+   */
+  <T> CompletableFuture<T> inTurn(Supplier<CompletableFuture<T>> round) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable start = () -> {
+      if (result.isDone()) {
+        endTurn();
+        return;
+      }
+      // the turn ends with the poll, also one that gave up on an answer that never comes
+      result.whenComplete((value, error) -> endTurn());
+      CompletableFuture<T> f;
+      try {
+        f = round.get();
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete((value, error) -> {
+        if (error != null) {
+          result.completeExceptionally(error);
+        } else {
+          result.complete(value);
+        }
+      });
+    };
+    boolean now;
+    synchronized (turns) {
+      now = roundsAtEtcd < MAX_ROUNDS_AT_ONCE;
+      if (now) {
+        roundsAtEtcd++;
+      } else {
+        waitingRounds.add(start);
+      }
+    }
+    if (now) {
+      start.run();
+    }
+    return result;
+  }
+
+  /** A round ended: the next one waiting starts, on the backend's thread. */
+  private void endTurn() {
+    Runnable next;
+    synchronized (turns) {
+      next = waitingRounds.poll();
+      if (next == null) {
+        roundsAtEtcd--;
+        return;
+      }
+    }
+    try {
+      scheduler.execute(next);
+    } catch (RejectedExecutionException e) {
+      synchronized (turns) {
+        waitingRounds.clear(); // closed: their polls fail by their timeouts
+        roundsAtEtcd = 0;
+      }
+    }
   }
 
   /** A request found no connection to etcd; the message names the endpoints and the cause. */

@@ -494,6 +494,62 @@ class EtcdElectionBackendTest {
   }
 
   @Test
+  @DisplayName("an error etcd sent (too many requests, even as gRPC UNAVAILABLE) is an answer; no answer, or no connection, is a connection failure")
+  void etcdsOwnErrorsAreAnswers() {
+    assertThat(EtcdElectionBackend.isConnectionFailure(new io.grpc.StatusRuntimeException(
+        io.grpc.Status.UNAVAILABLE.withDescription("etcdserver: request timed out, waiting for "
+            + "the applied index took too long")))).isFalse();
+    assertThat(EtcdElectionBackend.isConnectionFailure(new java.util.concurrent.CompletionException(
+        new io.grpc.StatusRuntimeException(io.grpc.Status.UNKNOWN
+            .withDescription("etcdserver: too many requests"))))).isFalse();
+    assertThat(EtcdElectionBackend.isConnectionFailure(new io.grpc.StatusRuntimeException(
+        io.grpc.Status.UNAVAILABLE.withDescription("io exception")))).isTrue();
+    assertThat(EtcdElectionBackend.isConnectionFailure(
+        new java.util.concurrent.TimeoutException("no answer"))).isTrue();
+  }
+
+  @Test
+  @DisplayName("at most 64 rounds of a backend are at etcd at once; one given up while it waits is never sent, and one that never gets an answer holds its turn only until it is given up")
+  void roundsTakeTurns() {
+    EtcdElectionBackend backend = EtcdElectionBackend.builder()
+        .endpoints("http://127.0.0.1:" + port()).keyPrefix(EtcdFixture.PREFIX).build();
+    closeables.add(backend);
+    List<String> sent = new CopyOnWriteArrayList<>();
+    List<java.util.concurrent.CompletableFuture<String>> atEtcd = new ArrayList<>();
+    for (int i = 0; i < EtcdElectionBackend.MAX_ROUNDS_AT_ONCE; i++) {
+      String id = "r" + i;
+      atEtcd.add(backend.inTurn(() -> {
+        sent.add(id);
+        return new java.util.concurrent.CompletableFuture<>(); // no answer ever
+      }));
+    }
+    var nextAnswer = new java.util.concurrent.CompletableFuture<String>();
+    var next = backend.inTurn(() -> {
+      sent.add("next");
+      return nextAnswer;
+    });
+    var givenUp = backend.inTurn(() -> {
+      sent.add("given up");
+      return java.util.concurrent.CompletableFuture.completedFuture("answer");
+    });
+    var last = backend.inTurn(() -> {
+      sent.add("last");
+      return java.util.concurrent.CompletableFuture.completedFuture("answer");
+    });
+    givenUp.cancel(false);
+    assertThat(sent).hasSize(EtcdElectionBackend.MAX_ROUNDS_AT_ONCE);
+    atEtcd.get(0).cancel(false); // its poll timed out: the turn passes on
+    Awaitility.await("the next round is sent").atMost(Duration.ofSeconds(5))
+        .until(() -> sent.contains("next"));
+    nextAnswer.complete("answer");
+    assertThat(next).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("answer");
+    // its turn went to the round given up, which was skipped, then to the last one
+    assertThat(last).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("answer");
+    assertThat(sent).hasSize(EtcdElectionBackend.MAX_ROUNDS_AT_ONCE + 2);
+    assertThat(sent).doesNotContain("given up").endsWith("next", "last");
+  }
+
+  @Test
   @DisplayName("a client given by the user stays open after the backend closed")
   void userClientIsNotClosed() throws Exception {
     try (Client client = Client.builder().endpoints("http://127.0.0.1:" + port()).build()) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -140,6 +141,18 @@ final class ZooKeeperCandidate implements Candidate {
   private final Set<String> stale = new LinkedHashSet<>(); // guarded by lock
   /** How many releases and handovers began: a node created before one is not kept. */
   private long givenUp; // guarded by lock
+  /**
+   * The children as the last listing showed them, while its watch has not fired since (the
+   * client delivers the listing's answer, then the event of any later change, both on its
+   * event thread); null otherwise.
+   */
+  private volatile List<String> listed;
+  /**
+   * What a leader read of the other nodes: a node's data never changes, so each is read once
+   * ({@link #NOT_A_CANDIDATE} for a persistent node or one whose data names nobody).
+   */
+  private final Map<String, OpenCandidate> known = new ConcurrentHashMap<>();
+  private static final OpenCandidate NOT_A_CANDIDATE = new OpenCandidate("-", 0);
   /** Children named like candidate nodes but found persistent: skipped while they are listed. */
   private final Set<String> persistent = ConcurrentHashMap.newKeySet();
   private volatile boolean left;
@@ -357,6 +370,7 @@ final class ZooKeeperCandidate implements Candidate {
               + order);
         }
         if (first.name.equals(node.name)) {
+          learn(order, node.name);
           return CompletableFuture.completedFuture(
               conclude(op, node, Observation.leading(node.czxid)));
         }
@@ -368,7 +382,12 @@ final class ZooKeeperCandidate implements Candidate {
 
   /** Lists the election's children, setting the watch; none when the election node is missing. */
   private CompletableFuture<List<String>> children() {
-    return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground(cb).forPath(electionPath))
+    return call(cb -> zk.getChildren().usingWatcher(watcher).inBackground((c, event) -> {
+      if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.OK) {
+        listed = List.copyOf(event.getChildren()); // before any event of a later change
+      }
+      cb.processResult(c, event);
+    }).forPath(electionPath))
         .thenApply(event -> {
           if (KeeperException.Code.get(event.getResultCode()) == KeeperException.Code.NONODE) {
             return List.of();
@@ -376,6 +395,60 @@ final class ZooKeeperCandidate implements Candidate {
           require(event, KeeperException.Code.OK);
           return event.getChildren();
         });
+  }
+
+  /**
+   * The open candidates, leader first, as this candidate knows them without asking ZooKeeper:
+   * only while it leads, its last listing's watch has not fired since, and it read every other
+   * node listed; else null. What {@link ZooKeeperElectionBackend#candidates} answers first, so
+   * that a leader that resigns names its successor (rule K2) without a read before its delete.
+   */
+  List<OpenCandidate> knownQueue(String election) {
+    if (!context.settings().name().equals(election)) {
+      return null;
+    }
+    List<String> names = listed;
+    Node node;
+    synchronized (lock) {
+      node = leading && !left ? own : null;
+    }
+    if (names == null || node == null) {
+      return null;
+    }
+    List<OpenCandidate> queue = new ArrayList<>();
+    for (String name : CandidateNodes.order(names, node.name, persistent)) {
+      OpenCandidate c = name.equals(node.name) ? OpenCandidate.decode(
+          new String(identity, StandardCharsets.UTF_8)) : known.get(name);
+      if (c == null) {
+        return null;
+      }
+      if (c != NOT_A_CANDIDATE) {
+        queue.add(c);
+      }
+    }
+    return listed == names ? queue : null;
+  }
+
+  /** A leader reads, once, the data of the nodes it has not read yet (for {@link #knownQueue}). */
+  private void learn(List<String> order, String ownName) {
+    known.keySet().retainAll(order);
+    for (String name : order) {
+      if (name.equals(ownName) || known.containsKey(name)) {
+        continue;
+      }
+      call(cb -> zk.getData().inBackground(cb).forPath(ZKPaths.makePath(electionPath, name)))
+          .thenAccept(event -> {
+            KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
+            if (code != KeeperException.Code.OK) {
+              return; // gone: the watch reports it
+            }
+            Stat stat = event.getStat();
+            OpenCandidate c = stat == null || stat.getEphemeralOwner() == 0
+                || event.getData() == null ? null
+                : OpenCandidate.decode(new String(event.getData(), StandardCharsets.UTF_8));
+            known.put(name, c == null ? NOT_A_CANDIDATE : c);
+          });
+    }
   }
 
   /** The first live candidate of order: own, or another whose node this reads. */
@@ -673,6 +746,7 @@ final class ZooKeeperCandidate implements Candidate {
     if (left || event.getType() == Watcher.Event.EventType.None) {
       return;
     }
+    listed = null;
     // also a leader's: a round costs what a re-read of the children would, and until its
     // answer no session heartbeat confirms the candidate (S5)
     context.changed();

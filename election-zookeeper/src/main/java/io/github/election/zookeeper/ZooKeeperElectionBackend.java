@@ -436,7 +436,10 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
    * The open candidates of an election, in the order of the queue (the leader first): the
    * candidate nodes (ephemeral, named as {@code LeaderLatch} names them) and the priorities in
    * their data ({@link OpenCandidate#encode}). One listing and one read per node; a node gone
-   * between the two is left out.
+   * between the two is left out. When a candidate of this backend leads the election and its
+   * watch on the children reported no change since it listed them and read each node, that is
+   * the answer, with no request: so a leader that resigns names its successor (rule K2) without
+   * a read before its delete.
    *
    * @return a stage failing when the backend is closed, or ZooKeeper does not answer in time
    */
@@ -450,6 +453,12 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     }
     if (closed.get()) {
       return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    }
+    for (ZooKeeperCandidate c : candidates) {
+      List<OpenCandidate> known = c.knownQueue(election);
+      if (known != null) {
+        return CompletableFuture.completedFuture(known);
+      }
     }
     String path = electionPath(election);
     CompletableFuture<List<OpenCandidate>> result = new CompletableFuture<>();

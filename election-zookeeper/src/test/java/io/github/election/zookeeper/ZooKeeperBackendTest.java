@@ -8,6 +8,7 @@ import io.github.election.LeaderElection;
 import io.github.election.LeadershipState;
 import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
+import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import io.github.election.testing.Timings;
 import io.github.election.zookeeper.testing.EmbeddedZooKeeper;
@@ -445,6 +446,48 @@ class ZooKeeperBackendTest {
         byte[] last = fixture.admin().getData().forPath(ZKPaths.makePath(electionPath(),
             nodes.get(2)));
         assertThat(new String(last, StandardCharsets.UTF_8)).isEqualTo(leader.identity());
+      }
+    }
+
+    @Test
+    @DisplayName("a leader lists the candidates from its watch, with no request, until the children change; a candidate that joins is in its list once the leader heard of it")
+    void leaderListsTheCandidatesFromItsWatch() throws Exception {
+      try (Group g = new Group(name, T)) {
+        g.add("c1", fixture::newBackend);
+        g.add("c2", fixture::newBackend);
+        Group.Member leader = g.awaitConverged(BOUND);
+        ElectionBackend backend = leader.backend();
+        Awaitility.await("the leader knows both nodes").atMost(BOUND)
+            .pollInterval(Duration.ofMillis(5))
+            .until(() -> backend.candidates(name).toCompletableFuture().isDone()
+                && backend.candidates(name).toCompletableFuture().join().size() == 2);
+        var known = backend.candidates(name).toCompletableFuture();
+        assertThat(known).as("answered without a request").isDone();
+        assertThat(known.join()).extracting(OpenCandidate::identity)
+            .containsExactly(leader.identity(), leader.identity().equals("c1") ? "c2" : "c1");
+        // a third candidate, with a priority, behind them: a change the watch reports
+        ElectionBackend third = fixture.newBackend();
+        LeaderElection c3 = T.applyTo(LeaderElection.builder(third)).name(name).identity("c3")
+            .priority(5).build();
+        try {
+          c3.start();
+          Awaitility.await("c3 follows").atMost(BOUND).until(() -> c3.leader().isPresent());
+          Awaitility.await("the leader's list shows c3 with its priority").atMost(BOUND)
+              .pollInterval(Duration.ofMillis(5))
+              .until(() -> backend.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS)
+                  .contains(new OpenCandidate("c3", 5)));
+          // and what ZooKeeper itself lists, read by a backend that leads nothing here
+          ElectionBackend onlooker = fixture.newBackend();
+          try {
+            assertThat(onlooker.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                .isEqualTo(backend.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS));
+          } finally {
+            onlooker.close();
+          }
+        } finally {
+          c3.close();
+          third.close();
+        }
       }
     }
 
