@@ -23,7 +23,11 @@ import io.github.election.spi.Observation;
 import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicReference;
@@ -111,6 +115,14 @@ final class EtcdCandidate implements Candidate {
   private long predecessorSeenAt; // the revision of the round that read it
   /** The latest keep-alive confirmation the engine applied to this candidate, or null. */
   private Confirmation lastConfirmed;
+  /**
+   * Every key of the election, by key, as a leader knows them without asking: one read of the
+   * election's keys, then the watch's events after that read's revision; null while not known.
+   */
+  private Map<ByteSequence, KeyValue> queue;
+  private long queueRevision; // the revision of the read the queue started from
+  private boolean queueReading;
+  private long lastEventRevision; // the highest revision of an event the watch delivered
 
   EtcdCandidate(EtcdElectionBackend backend, SharedLease leases, CandidateContext context,
       String electionPrefix) {
@@ -156,7 +168,7 @@ final class EtcdCandidate implements Candidate {
       }
       myRound = ++round;
     }
-    CompletableFuture<Observation> turn = backend.inTurn(() -> leases.acquire()
+    CompletableFuture<Observation> turn = backend.turns().run(() -> leases.acquire()
         .thenCompose(grant -> roundTrip(grant, sentAt, myRound)));
     CompletableFuture<Observation> result = backend.within(turn, timeoutNanos, "poll of " + label);
     result.whenComplete((o, error) -> {
@@ -289,6 +301,7 @@ final class EtcdCandidate implements Candidate {
           leading = true;
         }
       }
+      learnQueue();
       return Observation.leading(mine.getCreateRevision());
     }
     return Observation.following(
@@ -370,6 +383,7 @@ final class EtcdCandidate implements Candidate {
       watchLive = false;
       watchGeneration = generation; // callbacks of the old watch no longer count
       watchedFrom = answered;
+      queue = null; // learnt again from the new watch's start
     }
     if (old != null) {
       old.close();
@@ -420,6 +434,15 @@ final class EtcdCandidate implements Candidate {
         watchedFrom = response.getHeader().getRevision();
       }
       for (WatchEvent event : response.getEvents()) {
+        KeyValue kv = event.getKeyValue();
+        lastEventRevision = Math.max(lastEventRevision, kv.getModRevision());
+        if (queue != null && kv.getModRevision() > queueRevision) {
+          if (event.getEventType() == WatchEvent.EventType.DELETE) {
+            queue.remove(kv.getKey());
+          } else {
+            queue.put(kv.getKey(), kv);
+          }
+        }
         if (event.getEventType() == WatchEvent.EventType.DELETE && predecessor != null
             && event.getKeyValue().getKey().equals(predecessor)
             && event.getKeyValue().getModRevision() > predecessorSeenAt && ownRevision > 0
@@ -439,6 +462,9 @@ final class EtcdCandidate implements Candidate {
           leading = false;
         }
       }
+    }
+    if (response.isCreatedNotify()) {
+      learnQueue();
     }
     if (lostKey != null) {
       SharedLease.Grant grant;
@@ -460,6 +486,7 @@ final class EtcdCandidate implements Candidate {
     log.debug("{}: watch of {} failed: {}", label, electionPrefix, String.valueOf(error));
     synchronized (this) {
       watchLive = false; // until jetcd resumes it (created notification)
+      queue = null;
     }
     context.changed();
   }
@@ -473,6 +500,69 @@ final class EtcdCandidate implements Candidate {
       watchLive = false;
     }
     context.changed();
+  }
+
+  // ------------------------------------------------------------------ the queue a leader knows
+
+  /**
+   * A leader whose watch is live reads the election's keys once; from then on the watch's
+   * events keep that list current ({@link #knownQueue}). A read answered after the watch
+   * delivered an event newer than it is dropped (the event was not applied to it): the next
+   * round or created notification reads again.
+   */
+  private void learnQueue() {
+    synchronized (this) {
+      if (left || !leading || !watchLive || queue != null || queueReading) {
+        return;
+      }
+      queueReading = true;
+    }
+    backend.queueOf(settings.name()).whenComplete((response, error) -> {
+      synchronized (this) {
+        queueReading = false;
+        if (error != null || left || !leading || !watchLive || queue != null) {
+          return;
+        }
+        long revision = response.getHeader().getRevision();
+        if (lastEventRevision > revision) {
+          return;
+        }
+        Map<ByteSequence, KeyValue> known = new HashMap<>();
+        for (KeyValue kv : response.getKvs()) {
+          known.put(kv.getKey(), kv);
+        }
+        queue = known;
+        queueRevision = revision;
+      }
+    });
+  }
+
+  /**
+   * The open candidates, the leader first, as this candidate knows them without asking etcd:
+   * only while it leads {@code election} with a live watch and has read the election's keys
+   * since that watch began; else null. What {@link EtcdElectionBackend#candidates} answers first,
+   * so that a leader that resigns names its successor (rule K2) without a read before its delete.
+   */
+  List<OpenCandidate> knownQueue(String election) {
+    if (!settings.name().equals(election)) {
+      return null;
+    }
+    List<KeyValue> keys;
+    synchronized (this) {
+      if (left || !leading || releasing || !watchLive || watchBroken || queue == null) {
+        return null;
+      }
+      keys = new ArrayList<>(queue.values());
+    }
+    keys.sort(Comparator.comparingLong(KeyValue::getCreateRevision));
+    List<OpenCandidate> out = new ArrayList<>(keys.size());
+    for (KeyValue kv : keys) {
+      OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
+      if (c != null) {
+        out.add(c);
+      }
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ lease loss

@@ -18,6 +18,7 @@ import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.OpenCandidate;
+import io.github.election.spi.RoundTurns;
 import io.github.election.spi.SettingValues;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -28,7 +29,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -49,7 +49,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,14 +123,6 @@ public final class EtcdElectionBackend implements ElectionBackend {
    */
   private static final String ETCD_SERVER_ERROR = "etcdserver: ";
 
-  /**
-   * How many rounds of this backend's candidates may be at etcd at once; the others wait their
-   * turn in the backend. Thousands of elections that start together would otherwise push etcd
-   * past its own limit ({@code etcdserver: too many requests}) and hold up the lease's
-   * keep-alive behind them, which does not wait for a turn.
-   */
-  static final int MAX_ROUNDS_AT_ONCE = 64;
-
   /** How young a client the backend made may be replaced after a connection failure. */
   private static final long MIN_CLIENT_AGE_MILLIS = 50;
 
@@ -168,9 +159,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
   private final Map<Long, SharedLease> leases = new ConcurrentHashMap<>(); // by TTL in seconds
   private final Candidates<EtcdCandidate> candidates;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Object turns = new Object();
-  private int roundsAtEtcd; // guarded by turns
-  private final ArrayDeque<Runnable> waitingRounds = new ArrayDeque<>(); // guarded by turns
+  /**
+   * The rounds of this backend's candidates at etcd at once ({@link RoundTurns}); the lease's
+   * keep-alive does not wait for a turn.
+   */
+  private final RoundTurns turns;
 
   private EtcdElectionBackend(Client client, ClientBuilder clientBuilder, String endpoints,
       ExecutorService clientThreads, String keyPrefix, Duration leaseTtl) {
@@ -183,6 +176,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
     this.label = "etcd-" + IDS.incrementAndGet();
     this.candidates = new Candidates<>(label);
     this.scheduler = DaemonThreads.scheduler("election-" + label);
+    this.turns = new RoundTurns(RoundTurns.DEFAULT_AT_ONCE, scheduler);
   }
 
   /** Starts building a backend. */
@@ -347,12 +341,20 @@ public final class EtcdElectionBackend implements ElectionBackend {
    * The open candidates of an election, in the order of the queue (lowest create revision, the
    * leader, first): one linearizable read of the keys under {@code <keyPrefix>/NAME/}, whose
    * values hold the identity and, when not 0, the priority ({@link OpenCandidate#encode}).
-   * Bounded by a timeout of {@value #INSPECT_TIMEOUT_SECONDS} s.
+   * Bounded by a timeout of {@value #INSPECT_TIMEOUT_SECONDS} s. When a candidate of this backend
+   * leads the election, what its watch keeps current is the answer, with no request
+   * ({@link EtcdCandidate#knownQueue}).
    *
    * @throws IllegalArgumentException if the name contains '/'
    */
   @Override
   public CompletionStage<List<OpenCandidate>> candidates(String election) {
+    for (EtcdCandidate c : candidates) {
+      List<OpenCandidate> known = c.knownQueue(election);
+      if (known != null) {
+        return CompletableFuture.completedFuture(known);
+      }
+    }
     return readQueue(election, 0, "list of the candidates of " + election).thenApply(r -> {
       List<OpenCandidate> out = new java.util.ArrayList<>();
       for (KeyValue kv : r.getKvs()) {
@@ -363,6 +365,11 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
       return out;
     });
+  }
+
+  /** Every key of an election, by create revision: for a leader's {@link EtcdCandidate#knownQueue}. */
+  CompletableFuture<GetResponse> queueOf(String election) {
+    return readQueue(election, 0, "read of the candidates of " + election);
   }
 
   /**
@@ -684,68 +691,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
     return result;
   }
 
-  /**
-   * Runs a candidate's round now, or when fewer than {@value #MAX_ROUNDS_AT_ONCE} rounds of this
-   * backend are at etcd. A round whose stage was cancelled while it waited (its poll gave up) is
-   * not sent; a round's turn ends when its stage completes, cancelled included, so a round whose
-   * answer never comes holds a turn no longer than its poll's timeout.
-   */
-  <T> CompletableFuture<T> inTurn(Supplier<CompletableFuture<T>> round) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Runnable start = () -> {
-      if (result.isDone()) {
-        endTurn();
-        return;
-      }
-      // the turn ends with the poll, also one that gave up on an answer that never comes
-      result.whenComplete((value, error) -> endTurn());
-      CompletableFuture<T> f;
-      try {
-        f = round.get();
-      } catch (RuntimeException e) {
-        f = CompletableFuture.failedFuture(e);
-      }
-      f.whenComplete((value, error) -> {
-        if (error != null) {
-          result.completeExceptionally(error);
-        } else {
-          result.complete(value);
-        }
-      });
-    };
-    boolean now;
-    synchronized (turns) {
-      now = roundsAtEtcd < MAX_ROUNDS_AT_ONCE;
-      if (now) {
-        roundsAtEtcd++;
-      } else {
-        waitingRounds.add(start);
-      }
-    }
-    if (now) {
-      start.run();
-    }
-    return result;
-  }
-
-  /** A round ended: the next one waiting starts, on the backend's thread. */
-  private void endTurn() {
-    Runnable next;
-    synchronized (turns) {
-      next = waitingRounds.poll();
-      if (next == null) {
-        roundsAtEtcd--;
-        return;
-      }
-    }
-    try {
-      scheduler.execute(next);
-    } catch (RejectedExecutionException e) {
-      synchronized (turns) {
-        waitingRounds.clear(); // closed: their polls fail by their timeouts
-        roundsAtEtcd = 0;
-      }
-    }
+  /** The turns of the candidates' rounds at etcd. */
+  RoundTurns turns() {
+    return turns;
   }
 
   /** A request found no connection to etcd; the message names the endpoints and the cause. */

@@ -509,44 +509,44 @@ class EtcdElectionBackendTest {
   }
 
   @Test
-  @DisplayName("at most 64 rounds of a backend are at etcd at once; one given up while it waits is never sent, and one that never gets an answer holds its turn only until it is given up")
-  void roundsTakeTurns() {
-    EtcdElectionBackend backend = EtcdElectionBackend.builder()
-        .endpoints("http://127.0.0.1:" + port()).keyPrefix(EtcdFixture.PREFIX).build();
-    closeables.add(backend);
-    List<String> sent = new CopyOnWriteArrayList<>();
-    List<java.util.concurrent.CompletableFuture<String>> atEtcd = new ArrayList<>();
-    for (int i = 0; i < EtcdElectionBackend.MAX_ROUNDS_AT_ONCE; i++) {
-      String id = "r" + i;
-      atEtcd.add(backend.inTurn(() -> {
-        sent.add(id);
-        return new java.util.concurrent.CompletableFuture<>(); // no answer ever
-      }));
-    }
-    var nextAnswer = new java.util.concurrent.CompletableFuture<String>();
-    var next = backend.inTurn(() -> {
-      sent.add("next");
-      return nextAnswer;
-    });
-    var givenUp = backend.inTurn(() -> {
-      sent.add("given up");
-      return java.util.concurrent.CompletableFuture.completedFuture("answer");
-    });
-    var last = backend.inTurn(() -> {
-      sent.add("last");
-      return java.util.concurrent.CompletableFuture.completedFuture("answer");
-    });
-    givenUp.cancel(false);
-    assertThat(sent).hasSize(EtcdElectionBackend.MAX_ROUNDS_AT_ONCE);
-    atEtcd.get(0).cancel(false); // its poll timed out: the turn passes on
-    Awaitility.await("the next round is sent").atMost(Duration.ofSeconds(5))
-        .until(() -> sent.contains("next"));
-    nextAnswer.complete("answer");
-    assertThat(next).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("answer");
-    // its turn went to the round given up, which was skipped, then to the last one
-    assertThat(last).succeedsWithin(Duration.ofSeconds(5)).isEqualTo("answer");
-    assertThat(sent).hasSize(EtcdElectionBackend.MAX_ROUNDS_AT_ONCE + 2);
-    assertThat(sent).doesNotContain("given up").endsWith("next", "last");
+  @DisplayName("a leader lists the candidates from its watch, with no request; a candidate that joins is in its list once its watch delivered the key")
+  void leaderListsTheCandidatesFromItsWatch() throws Exception {
+    ElectionBackend b1 = fixture.newBackend();
+    ElectionBackend b2 = fixture.newBackend();
+    LeaderElection a = elect(b1, name, "a");
+    a.start();
+    awaitLeader(List.of(a));
+    LeaderElection b = elect(b2, name, "b");
+    b.start();
+    awaitLeader(List.of(a, b));
+    Awaitility.await("the leader knows the queue").atMost(BOUND).pollInterval(Duration.ofMillis(5))
+        .until(() -> b1.candidates(name).toCompletableFuture().isDone()
+            && b1.candidates(name).toCompletableFuture().join().size() == 2);
+    var known = b1.candidates(name).toCompletableFuture();
+    assertThat(known).as("answered without a request").isDone();
+    assertThat(known.join()).extracting(io.github.election.spi.OpenCandidate::identity)
+        .containsExactly("a", "b");
+    ElectionBackend b3 = fixture.newBackend();
+    LeaderElection c = EtcdFixture.TIMINGS.applyTo(LeaderElection.builder(b3)).name(name)
+        .identity("c").priority(5).transitionRecorder(monitor.recorder()).build();
+    elections.add(c);
+    c.start();
+    awaitLeader(List.of(a, b, c));
+    Awaitility.await("the leader's list shows c with its priority").atMost(BOUND)
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> b1.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS)
+            .contains(new io.github.election.spi.OpenCandidate("c", 5)));
+    // the same as what etcd lists to a backend that leads nothing here
+    ElectionBackend onlooker = fixture.newBackend();
+    assertThat(onlooker.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS))
+        .isEqualTo(b1.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS));
+    b.close();
+    Awaitility.await("b is gone from the leader's list").atMost(BOUND)
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> b1.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS)
+            .stream().noneMatch(o -> o.identity().equals("b")));
+    assertThat(onlooker.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS))
+        .isEqualTo(b1.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS));
   }
 
   @Test

@@ -176,7 +176,7 @@ final class ZooKeeperCandidate implements Candidate {
 
   @Override
   public CompletionStage<Observation> poll() {
-    return run("poll", this::round);
+    return backend.turns().run(() -> run("poll", this::round));
   }
 
   @Override

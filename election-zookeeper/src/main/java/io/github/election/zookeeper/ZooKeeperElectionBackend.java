@@ -9,6 +9,7 @@ import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.ElectionSettings;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.OpenCandidate;
+import io.github.election.spi.RoundTurns;
 import io.github.election.spi.SettingValues;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -150,6 +151,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   private final String label;
   private final ScheduledThreadPoolExecutor io;
   private final Candidates<ZooKeeperCandidate> candidates;
+  /**
+   * The rounds of this backend's candidates at ZooKeeper at once ({@link RoundTurns}); the
+   * session heartbeat, releases and leaves do not wait for a turn.
+   */
+  private final RoundTurns turns;
   private final ConnectionStateListener listener = (c, state) -> stateChanged(state);
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean warnedNegotiated = new AtomicBoolean();
@@ -166,6 +172,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     this.label = "zookeeper-" + IDS.incrementAndGet();
     this.candidates = new Candidates<>(label);
     this.io = DaemonThreads.scheduler(label + "-io");
+    this.turns = new RoundTurns(RoundTurns.DEFAULT_AT_ONCE, io);
     this.heartbeat = new SessionHeartbeat(this);
     if (b.client != null) {
       this.client = b.client;
@@ -725,6 +732,11 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
   }
 
   /** The open candidates (weakly consistent), for the session heartbeat. */
+  /** The turns of the candidates' rounds at ZooKeeper. */
+  RoundTurns turns() {
+    return turns;
+  }
+
   Iterable<ZooKeeperCandidate> candidates() {
     return candidates;
   }
