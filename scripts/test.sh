@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a fresh machine: installs what the tests need when it is
-# missing (Debian's etcd-server, postgresql and pgbouncer packages), then builds and verifies all modules.
+# missing (Debian's etcd-server, etcd-client, postgresql and pgbouncer packages), then builds and verifies all modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,10 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
 if ! command -v etcd >/dev/null 2>&1 && [ ! -x /usr/bin/etcd ]; then
   missing+=(etcd-server)
+fi
+# etcdctl, next to etcd: enables authentication, and checks `etcdctl elect` sees our leader
+if [ ! -x /usr/bin/etcdctl ]; then
+  missing+=(etcd-client)
 fi
 # the PostgreSQL tests start a private server of Debian's binaries (initdb, postgres)
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && [ -z "${PG_BIN:-}" ]; then
@@ -24,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "missing ${missing[*]} and no apt-get: install etcd (3.4+, 'etcd' on PATH) and the" \
+    echo "missing ${missing[*]} and no apt-get: install etcd and etcdctl (3.4+) and the" \
       "PostgreSQL server (initdb and postgres; set PG_BIN to their directory) and pgbouncer" >&2
   fi
 fi

@@ -20,6 +20,11 @@ import io.github.election.spi.LeaderInfo;
 import io.github.election.spi.OpenCandidate;
 import io.github.election.spi.RoundTurns;
 import io.github.election.spi.SettingValues;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.File;
@@ -39,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -899,6 +905,9 @@ public final class EtcdElectionBackend implements ElectionBackend {
           // jetcd's default is an unbounded cached pool, which bursts to dozens of threads when
           // many polls answer at once; its callbacks here never block
           .executorService(clientThreads)
+          // and gRPC's callbacks of every call too: its default executor is an unbounded cached
+          // pool as well (grpc-default-executor-N: 80 threads at 10,000 elections' start)
+          .interceptor(callbacksOn(clientThreads))
           // fail fast while disconnected: polls then report the outage instead of queueing
           .waitForReady(false)
           // no hidden retries: the candidates retry every retry period, each request bounded
@@ -938,6 +947,17 @@ public final class EtcdElectionBackend implements ElectionBackend {
     }
 
     /** Daemon threads that run jetcd's callbacks for a client the backend makes. */
+    /** Has gRPC call the listeners of every call on {@code executor}. */
+    private static ClientInterceptor callbacksOn(Executor executor) {
+      return new ClientInterceptor() {
+        @Override
+        public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method,
+            CallOptions options, Channel next) {
+          return next.newCall(method, options.withExecutor(executor));
+        }
+      };
+    }
+
     private static ThreadPoolExecutor clientThreads() {
       ThreadPoolExecutor pool = new ThreadPoolExecutor(CLIENT_THREADS, CLIENT_THREADS, 30,
           TimeUnit.SECONDS, new LinkedBlockingQueue<>(),

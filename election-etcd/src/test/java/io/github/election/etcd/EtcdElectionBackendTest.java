@@ -163,8 +163,8 @@ class EtcdElectionBackendTest {
   @DisplayName("etcdctl elect --listen sees our leader, and the next one after a resign")
   void etcdctlElectListenSeesOurLeader() throws Exception {
     Path etcdctl = EtcdCluster.BINARY.resolveSibling("etcdctl");
-    org.junit.jupiter.api.Assumptions.assumeTrue(etcdctl.toFile().canExecute(),
-        "no etcdctl next to " + EtcdCluster.BINARY + " (apt-get install etcd-client)");
+    assertThat(etcdctl.toFile().canExecute()).as("no etcdctl next to " + EtcdCluster.BINARY
+        + ": install it (Debian: apt-get install etcd-client; scripts/test.sh does)").isTrue();
     LeaderElection a = elect(fixture.newBackend(), name, "alpha");
     LeaderElection b = elect(fixture.newBackend(), name, "beta");
     a.start();

@@ -116,8 +116,9 @@ class EtcdSecurityTest {
     closeables.add(etcd);
     String endpoint = "127.0.0.1:" + etcd.member(0).clientPort();
     Path etcdctl = EtcdCluster.BINARY.resolveSibling("etcdctl");
-    assumeTrue(Files.isExecutable(etcdctl), "no etcdctl next to " + EtcdCluster.BINARY
-        + " to enable authentication (apt-get install etcd-client)");
+    assertThat(Files.isExecutable(etcdctl)).as("no etcdctl next to " + EtcdCluster.BINARY
+        + " to enable authentication: install it (Debian: apt-get install etcd-client; "
+        + "scripts/test.sh does)").isTrue();
     run(etcdctl.toString(), "--endpoints", "http://" + endpoint, "user", "add", "root",
         "--new-user-password=s3cret", "--interactive=false");
     run(etcdctl.toString(), "--endpoints", "http://" + endpoint, "auth", "enable");
