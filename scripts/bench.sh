@@ -1,21 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks side by side with the raw clients (election-benchmarks; issue 8).
 #
-#   bash scripts/bench.sh            # full run: about 20 minutes on 2 cores before the 10,000-
-#                                    # election runs; about 29 with them (estimate, see below)
-#   bash scripts/bench.sh --quick    # fewer runs: 21 min 25 s (2026-12-02, fresh clone, build
-#                                    # included, 2 cores shared with other builds, load 4-10)
+#   bash scripts/bench.sh            # full run: 17 min 45 s (2026-12-02, fresh clone of 2fda685,
+#                                    # build included, idle 2-core machine)
+#   bash scripts/bench.sh --quick    # fewer runs: about 6 min for --only=P1,P4 on ZooKeeper and etcd
 #   options: --only=P1,P2,P3,P4  --stores=zookeeper,etcd,kubernetes,postgresql  --out=FILE
 #            --p1-runs=N  --p3-load=N (busy threads of P3's loaded rounds; 0: none)
 #            --p4-large=N (P4's large run, 10,000 elections on ZooKeeper and etcd; 0: none)
 #
-# Where the time goes (2026-12-02, --quick, engine before issue 16, machine loaded by other
-# builds): build 1 min 41 s; P3 17 s; ZooKeeper 4 min 47 s (P4 4 min 22 s: 10,000 elections took
-# 96 s (ours) and 69 s (Curator) to lead); etcd 7 min 22 s (P4 6 min 51 s: ours' 10,000 never all
-# led and gave up after 180 s, then took 2 min to close (now 20 s at most); jetcd's stopped at
-# 8,150 on "etcdserver: too many requests"); Kubernetes 5 min 27 s (P4 3 min 52 s, followers
-# included); PostgreSQL 1 min 49 s. The full run adds about 9 minutes for the 10,000-election runs
-# to the 20 it took before (not measured yet); --p4-large=0 leaves them out.
+# Where the time goes (the full run above): build 29 s; P3 28 s; ZooKeeper 4 min 56 s (P4 3 min
+# 18 s: 10,000 elections took 38 s (ours) and 21 s (Curator) to lead); etcd 4 min 31 s (P4 2 min
+# 43 s); Kubernetes and PostgreSQL the rest. --p4-large=0 leaves out the 10,000-election runs.
 #
 # Builds the benchmark module and the modules it needs (tests skipped), then runs the harness,
 # which starts every store on 127.0.0.1 itself (ZooKeeper in-process, etcd as a child process of
