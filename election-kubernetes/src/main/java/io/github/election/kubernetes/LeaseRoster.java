@@ -23,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The candidates of priority above 0, as one {@code coordination.k8s.io/v1} Lease each
@@ -38,6 +40,8 @@ import java.util.function.Supplier;
  * shows them.
  */
 final class LeaseRoster implements CandidateRoster {
+
+  private static final Logger log = LoggerFactory.getLogger(LeaseRoster.class);
 
   static final String CANDIDATE_OF = "election.github.io/candidate-of";
   static final String ELECTION = "election.github.io/election";
@@ -93,22 +97,68 @@ final class LeaseRoster implements CandidateRoster {
     });
   }
 
+  /**
+   * The open candidates, highest priority first. Entries of this election that ran out more than
+   * their own duration ago (a candidate that crashed: one alive writes its entry again three times
+   * per duration) are deleted afterwards, in the background, each only at the version listed, so
+   * that pods that come and go under new names leave no Lease behind for good.
+   */
   @Override
   public CompletionStage<List<OpenCandidate>> list(String election) {
     return call("list", "-l " + CANDIDATE_OF + "=" + labelOf(election), () -> {
       Instant now = Instant.now();
       List<OpenCandidate> out = new ArrayList<>();
+      List<Lease> gone = new ArrayList<>();
       for (Lease l : backend.leases(TIMEOUT_MILLIS).withLabel(CANDIDATE_OF, labelOf(election))
           .list().getItems()) {
         OpenCandidate c = decode(l, election, now);
         if (c != null) {
           out.add(c);
+        } else if (longGone(l, election, now)) {
+          gone.add(l);
         }
+      }
+      if (!gone.isEmpty()) {
+        removeLater(gone);
       }
       out.sort(Comparator.comparingInt(OpenCandidate::priority).reversed()
           .thenComparing(OpenCandidate::identity));
       return out;
     });
+  }
+
+  /** Whether an entry of {@code election} ran out more than its own duration before now. */
+  static boolean longGone(Lease l, String election, Instant now) {
+    Map<String, String> annotations = l.getMetadata() == null ? null
+        : l.getMetadata().getAnnotations();
+    if (annotations == null || !election.equals(annotations.get(ELECTION)) || l.getSpec() == null
+        || l.getSpec().getRenewTime() == null || l.getSpec().getLeaseDurationSeconds() == null) {
+      return false;
+    }
+    long seconds = l.getSpec().getLeaseDurationSeconds();
+    return l.getSpec().getRenewTime().toInstant().plusSeconds(2 * seconds).isBefore(now);
+  }
+
+  /** Deletes entries long gone, each at the version listed (a renewal since wins); best effort. */
+  private void removeLater(List<Lease> gone) {
+    try {
+      backend.io().execute(() -> {
+        for (Lease l : gone) {
+          String name = l.getMetadata().getName();
+          try {
+            backend.leases(TIMEOUT_MILLIS).withName(name)
+                .lockResourceVersion(l.getMetadata().getResourceVersion()).delete();
+            log.debug("{}: deleted candidate Lease {}, which ran out at {} + {} s", backend.label(),
+                name, l.getSpec().getRenewTime(), l.getSpec().getLeaseDurationSeconds());
+          } catch (KubernetesClientException e) {
+            log.debug("{}: candidate Lease {} not deleted: {}", backend.label(), name,
+                e.getMessage());
+          }
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // closed or busy: the next list tries again
+    }
   }
 
   /** The candidate a Lease of the roster describes, or null if it is not one, or ran out. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,8 +15,12 @@ import io.github.election.spi.ElectionBackend;
 import io.github.election.spi.LeaderInfo;
 import io.github.election.testing.Timings;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -392,5 +397,32 @@ class KubernetesElectionTest {
     a.close();
     assertThat(direct.leases().inNamespace(MockApiServer.NAMESPACE)
         .withLabel(LeaseRoster.CANDIDATE_OF, name).list().getItems()).isEmpty();
+  }
+  /**
+   * Listing the candidates deletes the entries of candidates gone for longer than their own
+   * duration (a crashed pod's), and keeps one that ran out lately.
+   */
+  @Test
+  void rosterEntriesOfCandidatesLongGoneAreDeleted() throws Exception {
+    ElectionBackend b = fixture.newBackend();
+    clients.add(b);
+    for (String[] e : new String[][] {{"ghost", "60"}, {"lately", "1"}}) {
+      ZonedDateTime renewed = ZonedDateTime.now(ZoneOffset.UTC)
+          .minusSeconds(Long.parseLong(e[1]) * 15 + 5).truncatedTo(ChronoUnit.MICROS);
+      direct.leases().inNamespace(MockApiServer.NAMESPACE).resource(
+          new LeaseBuilder().withNewMetadata()
+              .withName(name + "-c-" + e[0])
+              .withLabels(Map.of(LeaseRoster.CANDIDATE_OF, name))
+              .withAnnotations(Map.of(LeaseRoster.ELECTION, name,
+                  LeaseRoster.PRIORITY, "5"))
+              .endMetadata().withNewSpec().withHolderIdentity(e[0])
+              .withLeaseDurationSeconds(15).withRenewTime(renewed).endSpec().build()).create();
+    }
+    assertThat(b.candidates(name).toCompletableFuture().get(5, TimeUnit.SECONDS))
+        .as("neither is open").isEmpty();
+    await().atMost(Duration.ofSeconds(5)).until(() -> direct.leases()
+        .inNamespace(MockApiServer.NAMESPACE).withLabel(LeaseRoster.CANDIDATE_OF, name).list()
+        .getItems().stream().map(l -> l.getSpec().getHolderIdentity()).toList()
+        .equals(List.of("lately")));
   }
 }

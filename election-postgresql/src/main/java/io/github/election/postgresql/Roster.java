@@ -42,6 +42,9 @@ final class Roster implements CandidateRoster {
     this.create = create;
   }
 
+  /** How long after it ran out an entry is deleted by the next list (a PostgreSQL interval). */
+  static final String LONG_GONE = "1 hour";
+
   String table() {
     return table;
   }
@@ -83,10 +86,16 @@ final class Roster implements CandidateRoster {
   public CompletionStage<List<OpenCandidate>> list(String election) {
     return ready().thenCompose(v -> requests.submit("list of " + table, TIMEOUT_NANOS, c -> {
       List<OpenCandidate> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT identity, priority FROM " + table
+      // the same statement deletes the entries of candidates gone for more than LONG_GONE (one
+      // alive writes its entry again three times per lease duration), so that candidates that
+      // come and go under new names leave no row behind for good
+      try (PreparedStatement ps = c.prepareStatement("WITH gone AS (DELETE FROM " + table
+          + " WHERE election = ? AND expires_at < clock_timestamp() - interval '" + LONG_GONE
+          + "') SELECT identity, priority FROM " + table
           + " WHERE election = ? AND expires_at > clock_timestamp()"
           + " ORDER BY priority DESC, identity")) {
         ps.setString(1, election);
+        ps.setString(2, election);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new OpenCandidate(rs.getString(1), Math.max(0, rs.getInt(2))));

@@ -29,12 +29,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.LoggerFactory;
@@ -102,6 +104,32 @@ class PostgresBackendTest {
 
   private static Duration bound(Duration extra) {
     return T.leaseDuration().plus(T.retryPeriod()).plus(extra);
+  }
+
+  // ------------------------------------------------------------------ the roster
+
+  @Test
+  @DisplayName("listing the candidates deletes the roster rows of candidates gone for more than an hour, and keeps rows that ran out lately")
+  void rosterRowsOfCandidatesLongGoneAreDeleted() throws Exception {
+    PostgresElectionBackend b = backend(PostgresServer.USER, PostgresServer.PASSWORD,
+        "roster_gc", true);
+    assertThat(b.candidates(election).toCompletableFuture().get(5, TimeUnit.SECONDS)).isEmpty();
+    try (Connection c = server.connect(); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO roster_gc_roster VALUES ('" + election + "', 'ghost', 5,"
+          + " clock_timestamp() - interval '2 hours'), ('" + election + "', 'lately', 5,"
+          + " clock_timestamp() - interval '1 minute'), ('other', 'ghost', 5,"
+          + " clock_timestamp() - interval '2 hours')");
+    }
+    assertThat(b.candidates(election).toCompletableFuture().get(5, TimeUnit.SECONDS)).isEmpty();
+    try (Connection c = server.connect(); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT election || '/' || identity FROM"
+            + " roster_gc_roster ORDER BY 1")) {
+      List<String> left = new ArrayList<>();
+      while (rs.next()) {
+        left.add(rs.getString(1));
+      }
+      assertThat(left).as("rows left").containsExactly("other/ghost", election + "/lately");
+    }
   }
 
   // ------------------------------------------------------------------ fencing
