@@ -462,6 +462,17 @@ final class Engine implements LeaderElection {
     }
 
     @Override
+    public void handOverRequested(String successor) {
+      LeadershipEvent now = current();
+      if (preference == null || successor == null || successor.isEmpty() || !now.isLeader()
+          || successor.equals(settings.identity())) {
+        return;
+      }
+      preference.handOver(now.term(), successor, "the store names "
+          + SettingValues.printable(successor) + " as the preferred holder");
+    }
+
+    @Override
     public String toString() {
       return "CandidateContext{" + label + "}";
     }

@@ -258,12 +258,21 @@ final class Preference {
       } else {
         return;
       }
-      if (handover != null && handover.isAlive()) {
+      handOver(term, successor, why);
+    }
+  }
+
+  /**
+   * Hands over to {@code successor} on a thread of its own while leading {@code term}, unless a
+   * handover is under way; {@link #close} waits for it. Also for a handover the store asks for
+   * ({@code CandidateContext.handOverRequested}).
+   */
+  void handOver(long term, String successor, String why) {
+    synchronized (this) {
+      if (closed || leading != term || (handover != null && handover.isAlive())) {
         return;
       }
-      String name = successor;
-      String reason = why;
-      handover = new Thread(() -> host.stepDown(term, name, reason),
+      handover = new Thread(() -> host.stepDown(term, successor, why),
           "election-handover-" + label);
       handover.setDaemon(true);
       handover.start();

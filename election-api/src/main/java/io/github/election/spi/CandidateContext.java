@@ -53,4 +53,17 @@ public interface CandidateContext {
   default Confirmation confirmation() {
     return Confirmation.NONE;
   }
+
+  /**
+   * The store asks this candidate, while it leads, to hand its leadership to {@code successor}
+   * (another party set the record's preferred holder, as Kubernetes' coordinated leader election
+   * does with {@code spec.preferredHolder}): the engine hands over as {@code resign(successor)}
+   * does, leaving {@code LEADER} first, on a thread of its own, if the candidate still leads the
+   * term it leads now. Never blocks; ignored when the candidate does not lead, is already giving
+   * up, or is named itself. By default (a context that does not take requests) ignored.
+   *
+   * @param successor the identity of the candidate the store prefers
+   */
+  default void handOverRequested(String successor) {
+  }
 }

@@ -348,6 +348,44 @@ class KubernetesElectionTest {
   }
 
   /**
+   * Another party (Kubernetes' coordinated leader election, an operator with kubectl) sets {@code
+   * spec.preferredHolder} on the Lease our leader holds: the leader keeps the name through its
+   * renewal, leaves LEADER and hands over to that candidate, and nobody else leads in between.
+   */
+  @Test
+  void aPreferredHolderSetByAnotherPartyTakesOver() {
+    LeaderElection a = candidate("a");
+    LeaderElection b = candidate("b");
+    LeaderElection c = candidate("c");
+    a.start();
+    await().atMost(Duration.ofSeconds(5)).until(a::isLeader);
+    b.start();
+    c.start();
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> b.leader().equals(Optional.of("a")) && c.leader().equals(Optional.of("a")));
+    String other = "c";
+    await().atMost(Duration.ofSeconds(2)).until(() -> {
+      Lease l = lease();
+      l.getSpec().setPreferredHolder(other);
+      l.getSpec().setStrategy("OldestEmulationVersion");
+      try {
+        direct.leases().inNamespace(MockApiServer.NAMESPACE).resource(l).update();
+        return true;
+      } catch (KubernetesClientException e) {
+        return false; // a renewal came first: read again
+      }
+    });
+    await().atMost(timings().renewDeadline().plus(timings().handover()).plusSeconds(1))
+        .until(c::isLeader);
+    assertThat(log.periods()).extracting(LeadershipLog.Period::identity)
+        .as("leaders in order").containsExactly("a", "c");
+    assertThat(lease().getSpec().getPreferredHolder()).as("cleared by the acquisition").isNull();
+    assertThat(lease().getSpec().getStrategy()).as("another coordinator's strategy stays")
+        .isEqualTo("OldestEmulationVersion");
+    log.assertSafe();
+  }
+
+  /**
    * A Lease whose {@code spec.strategy} another coordinator set keeps it through our writes; its
    * {@code spec.preferredHolder} is read as the named successor.
    */

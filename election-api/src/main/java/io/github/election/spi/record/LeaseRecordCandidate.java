@@ -418,15 +418,29 @@ final class LeaseRecordCandidate implements Candidate, RecordStore.Watcher {
         continuing = mine && leadingTerm == record.term()
             && start + pollBudgetNanos + MARGIN_NANOS - (leadingPollStart + renewNanos) < 0;
       }
+      // another party (Kubernetes' coordinated leader election, an operator) named another
+      // holder while this candidate holds the record: keep the name through the renewal and
+      // have the engine hand over to it, leaving LEADER before the record is let go
+      String yieldTo = continuing && record.preferredHolder() != null
+          && !record.preferredHolder().equals(identity) ? record.preferredHolder() : null;
       Instant wall = clock.instant();
       LeaderRecord next = continuing
           ? new LeaderRecord(identity, leaseDuration,
               record.acquireTime() != null ? record.acquireTime() : wall, wall,
-              record.leaderTransitions())
+              record.leaderTransitions(), yieldTo)
           : new LeaderRecord(identity, leaseDuration, wall, wall,
               record.leaderTransitions() + 1);
       return unlessConflict(write("update", deadline, () -> store.update(current, next)))
-          .thenApply(updated -> updated == null ? null : won(updated, start));
+          .thenApply(updated -> {
+            if (updated == null) {
+              return null;
+            }
+            Observation o = won(updated, start);
+            if (yieldTo != null && o.kind() == Observation.Kind.LEADING) {
+              context.handOverRequested(yieldTo);
+            }
+            return o;
+          });
     });
   }
 
