@@ -361,6 +361,7 @@ final class EtcdCandidate implements Candidate {
       }
     }
     log.debug("{}: the key ahead of ours was deleted; leading in term {}", label, term);
+    learnQueue();
     return true;
   }
 
