@@ -542,9 +542,36 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
     } else if (isConnectionFailure(error)) {
       c.failure = error;
-    } else {
+    } else if (isEtcdAnswer(error)) {
       c.lastAnswer = System.nanoTime(); // etcd's own error: an answer all the same
     }
+  }
+
+  /**
+   * Whether a failure is an answer etcd sent (an error of its own: a failed compare, too many
+   * requests), as opposed to no answer, no connection, or a call given up or refused here (a
+   * cancellation is no sign of a working connection).
+   */
+  static boolean isEtcdAnswer(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof EtcdException || c instanceof StatusRuntimeException) {
+        if (String.valueOf(c.getMessage()).contains(ETCD_SERVER_ERROR)) {
+          return true;
+        }
+        if (c instanceof EtcdException e) {
+          ErrorCode code = e.getErrorCode();
+          return code != ErrorCode.UNAVAILABLE && code != ErrorCode.DEADLINE_EXCEEDED
+              && code != ErrorCode.CANCELLED;
+        }
+        Status.Code code = ((StatusRuntimeException) c).getStatus().getCode();
+        return code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED
+            && code != Status.Code.CANCELLED;
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return false;
   }
 
   /**
@@ -690,7 +717,7 @@ public final class EtcdElectionBackend implements ElectionBackend {
       }
       if (error != null ? result.completeExceptionally(cause) : result.complete(value)) {
         fared(used, cause);
-      } else if (cause == null || !isConnectionFailure(cause)) {
+      } else if (cause == null || isEtcdAnswer(cause)) {
         fared(used, null); // answered after its caller gave up: the connection works
       }
     });

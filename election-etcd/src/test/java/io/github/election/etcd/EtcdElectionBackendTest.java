@@ -485,9 +485,13 @@ class EtcdElectionBackendTest {
     assertThatThrownBy(() -> slow.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
         java.util.concurrent.TimeoutException.class);
     assertThat(backend.client()).as("the client of a connection that answers").isSameAs(first);
-    // the same, with nothing answered since it was sent: the connection is silent
+    // the same, with nothing answered since it was sent: the connection is silent; a call
+    // given up meanwhile (a poll the engine cancelled, then its round) is no answer
     java.util.concurrent.CompletableFuture<Object> silent = backend.within(
         new java.util.concurrent.CompletableFuture<>(), timeout, "a request");
+    java.util.concurrent.CompletableFuture<Object> round = new java.util.concurrent.CompletableFuture<>();
+    backend.within(round, TimeUnit.SECONDS.toNanos(5), "a poll").cancel(false);
+    round.cancel(false);
     assertThatThrownBy(() -> silent.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
         java.util.concurrent.TimeoutException.class);
     assertThat(backend.client()).as("the client of a silent connection").isNotSameAs(first);
@@ -506,6 +510,16 @@ class EtcdElectionBackendTest {
         io.grpc.Status.UNAVAILABLE.withDescription("io exception")))).isTrue();
     assertThat(EtcdElectionBackend.isConnectionFailure(
         new java.util.concurrent.TimeoutException("no answer"))).isTrue();
+    // what counts as an answer that shows the connection works
+    assertThat(EtcdElectionBackend.isEtcdAnswer(new io.grpc.StatusRuntimeException(
+        io.grpc.Status.UNAVAILABLE.withDescription("etcdserver: too many requests")))).isTrue();
+    assertThat(EtcdElectionBackend.isEtcdAnswer(new io.grpc.StatusRuntimeException(
+        io.grpc.Status.FAILED_PRECONDITION.withDescription("a refusal")))).isTrue();
+    assertThat(EtcdElectionBackend.isEtcdAnswer(new java.util.concurrent.CancellationException()))
+        .isFalse();
+    assertThat(EtcdElectionBackend.isEtcdAnswer(new io.grpc.StatusRuntimeException(
+        io.grpc.Status.CANCELLED))).isFalse();
+    assertThat(EtcdElectionBackend.isEtcdAnswer(new IllegalStateException("closed"))).isFalse();
   }
 
   @Test
