@@ -556,14 +556,7 @@ final class EtcdCandidate implements Candidate {
       keys = new ArrayList<>(queue.values());
     }
     keys.sort(Comparator.comparingLong(KeyValue::getCreateRevision));
-    List<OpenCandidate> out = new ArrayList<>(keys.size());
-    for (KeyValue kv : keys) {
-      OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
-      if (c != null) {
-        out.add(c);
-      }
-    }
-    return out;
+    return EtcdElectionBackend.openCandidates(keys);
   }
 
   // ------------------------------------------------------------------ lease loss

@@ -361,16 +361,20 @@ public final class EtcdElectionBackend implements ElectionBackend {
         return CompletableFuture.completedFuture(known);
       }
     }
-    return readQueue(election, 0, "list of the candidates of " + election).thenApply(r -> {
-      List<OpenCandidate> out = new java.util.ArrayList<>();
-      for (KeyValue kv : r.getKvs()) {
-        OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
-        if (c != null) {
-          out.add(c);
-        }
+    return readQueue(election, 0, "list of the candidates of " + election)
+        .thenApply(r -> openCandidates(r.getKvs()));
+  }
+
+  /** The open candidates whose keys these are, in the keys' order (values naming nobody skipped). */
+  static List<OpenCandidate> openCandidates(List<KeyValue> keys) {
+    List<OpenCandidate> out = new ArrayList<>(keys.size());
+    for (KeyValue kv : keys) {
+      OpenCandidate c = OpenCandidate.decode(kv.getValue().toString(StandardCharsets.UTF_8));
+      if (c != null) {
+        out.add(c);
       }
-      return out;
-    });
+    }
+    return out;
   }
 
   /** Every key of an election, by create revision: for a leader's {@link EtcdCandidate#knownQueue}. */

@@ -129,14 +129,20 @@ final class LeaseRoster implements CandidateRoster {
 
   /** Whether an entry of {@code election} ran out more than its own duration before now. */
   static boolean longGone(Lease l, String election, Instant now) {
-    Map<String, String> annotations = l.getMetadata() == null ? null
-        : l.getMetadata().getAnnotations();
-    if (annotations == null || !election.equals(annotations.get(ELECTION)) || l.getSpec() == null
-        || l.getSpec().getRenewTime() == null || l.getSpec().getLeaseDurationSeconds() == null) {
+    if (!isEntryOf(l, election)) {
       return false;
     }
     long seconds = l.getSpec().getLeaseDurationSeconds();
     return l.getSpec().getRenewTime().toInstant().plusSeconds(2 * seconds).isBefore(now);
+  }
+
+  /** Whether a Lease is an entry of {@code election}'s roster with a renew time and a duration. */
+  private static boolean isEntryOf(Lease l, String election) {
+    Map<String, String> annotations = l.getMetadata() == null ? null
+        : l.getMetadata().getAnnotations();
+    return annotations != null && election.equals(annotations.get(ELECTION))
+        && l.getSpec() != null && l.getSpec().getRenewTime() != null
+        && l.getSpec().getLeaseDurationSeconds() != null;
   }
 
   /** Deletes entries long gone, each at the version listed (a renewal since wins); best effort. */
@@ -163,13 +169,11 @@ final class LeaseRoster implements CandidateRoster {
 
   /** The candidate a Lease of the roster describes, or null if it is not one, or ran out. */
   static OpenCandidate decode(Lease l, String election, Instant now) {
-    Map<String, String> annotations = l.getMetadata() == null ? null
-        : l.getMetadata().getAnnotations();
-    if (annotations == null || !election.equals(annotations.get(ELECTION)) || l.getSpec() == null
-        || l.getSpec().getHolderIdentity() == null || l.getSpec().getHolderIdentity().isEmpty()
-        || l.getSpec().getRenewTime() == null || l.getSpec().getLeaseDurationSeconds() == null) {
+    if (!isEntryOf(l, election) || l.getSpec().getHolderIdentity() == null
+        || l.getSpec().getHolderIdentity().isEmpty()) {
       return null;
     }
+    Map<String, String> annotations = l.getMetadata().getAnnotations();
     Instant until = l.getSpec().getRenewTime().toInstant()
         .plusSeconds(l.getSpec().getLeaseDurationSeconds());
     if (!until.isAfter(now)) {

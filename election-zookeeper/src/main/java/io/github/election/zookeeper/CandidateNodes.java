@@ -72,6 +72,18 @@ final class CandidateNodes {
         : OpenCandidate.identityOf(new String(data, StandardCharsets.UTF_8));
   }
 
+  /**
+   * The open candidate that a read of a candidate node (data and stat) shows: its identity and
+   * priority; null for a persistent node or data that names nobody.
+   */
+  static OpenCandidate candidateOf(CuratorEvent event) {
+    Stat stat = event.getStat();
+    if (stat == null || stat.getEphemeralOwner() == 0 || event.getData() == null) {
+      return null;
+    }
+    return OpenCandidate.decode(new String(event.getData(), StandardCharsets.UTF_8));
+  }
+
   /** Whether a candidate node's data names {@code identity} (given as UTF-8 bytes). */
   static boolean isIdentity(byte[] data, byte[] identity) {
     String found = identityOf(data);

@@ -442,10 +442,7 @@ final class ZooKeeperCandidate implements Candidate {
             if (code != KeeperException.Code.OK) {
               return; // gone: the watch reports it
             }
-            Stat stat = event.getStat();
-            OpenCandidate c = stat == null || stat.getEphemeralOwner() == 0
-                || event.getData() == null ? null
-                : OpenCandidate.decode(new String(event.getData(), StandardCharsets.UTF_8));
+            OpenCandidate c = CandidateNodes.candidateOf(event);
             known.put(name, c == null ? NOT_A_CANDIDATE : c);
           });
     }

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.CuratorEvent;
@@ -377,6 +378,16 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<LeaderInfo> inspect(String election) {
+    CompletableFuture<LeaderInfo> refused = refused(election);
+    return refused != null ? refused : bounded("inspect of " + election,
+        result -> inspect(election, electionPath(election), 0, result));
+  }
+
+  /**
+   * A failed stage when {@code election} is no valid node name or the backend is closed; null
+   * when a read may go ahead.
+   */
+  private <T> CompletableFuture<T> refused(String election) {
     Objects.requireNonNull(election, "election");
     String problem = nodeNameProblem(election);
     if (problem != null) {
@@ -386,16 +397,23 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
     if (closed.get()) {
       return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
     }
-    // a fresh client may not be connected yet: Curator holds background requests until it is,
-    // and the timer below bounds the wait
-    CompletableFuture<LeaderInfo> result = new CompletableFuture<>();
+    return null;
+  }
+
+  /**
+   * Starts {@code read} on the I/O thread, bounded by the client's connection timeout: a fresh
+   * client may not be connected yet, Curator holds background requests until it is, and the
+   * timer bounds the wait. {@code what} names the read in the timeout's message.
+   */
+  private <T> CompletableFuture<T> bounded(String what, Consumer<CompletableFuture<T>> read) {
+    CompletableFuture<T> result = new CompletableFuture<>();
     try {
       int timeout = client.getZookeeperClient().getConnectionTimeoutMs();
       ScheduledFuture<?> timer = io.schedule(() -> result.completeExceptionally(
-          new TimeoutException(label + ": inspect of " + election + " got no answer within "
-              + timeout + "ms")), timeout, TimeUnit.MILLISECONDS);
+          new TimeoutException(label + ": " + what + " got no answer within " + timeout + "ms")),
+          timeout, TimeUnit.MILLISECONDS);
       result.whenComplete((v, e) -> timer.cancel(false));
-      io.execute(() -> inspect(election, electionPath(election), 0, result));
+      io.execute(() -> read.accept(result));
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(new IllegalStateException(label + " is closed"));
     }
@@ -452,14 +470,9 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
    */
   @Override
   public CompletionStage<List<OpenCandidate>> candidates(String election) {
-    Objects.requireNonNull(election, "election");
-    String problem = nodeNameProblem(election);
-    if (problem != null) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException("election '" + election
-          + "' is not a valid ZooKeeper node name: " + problem));
-    }
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(new IllegalStateException(label + " is closed"));
+    CompletableFuture<List<OpenCandidate>> refused = refused(election);
+    if (refused != null) {
+      return refused;
     }
     for (ZooKeeperCandidate c : candidates) {
       List<OpenCandidate> known = c.knownQueue(election);
@@ -468,18 +481,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
       }
     }
     String path = electionPath(election);
-    CompletableFuture<List<OpenCandidate>> result = new CompletableFuture<>();
-    try {
-      int timeout = client.getZookeeperClient().getConnectionTimeoutMs();
-      ScheduledFuture<?> timer = io.schedule(() -> result.completeExceptionally(
-          new TimeoutException(label + ": list of the candidates of " + election
-              + " got no answer within " + timeout + "ms")), timeout, TimeUnit.MILLISECONDS);
-      result.whenComplete((v, e) -> timer.cancel(false));
-      io.execute(() -> listCandidates(path, result));
-    } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new IllegalStateException(label + " is closed"));
-    }
-    return result;
+    return bounded("list of the candidates of " + election, result -> listCandidates(path, result));
   }
 
   private void listCandidates(String path, CompletableFuture<List<OpenCandidate>> result) {
@@ -516,12 +518,7 @@ public final class ZooKeeperElectionBackend implements ElectionBackend {
               result.completeExceptionally(KeeperException.create(rc, event.getPath()));
               return;
             }
-            if (event.getStat() == null || event.getStat().getEphemeralOwner() == 0) {
-              continue;
-            }
-            byte[] data = event.getData();
-            OpenCandidate candidate = data == null ? null
-                : OpenCandidate.decode(new String(data, StandardCharsets.UTF_8));
+            OpenCandidate candidate = CandidateNodes.candidateOf(event);
             if (candidate != null) {
               out.add(candidate);
             }
